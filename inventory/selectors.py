@@ -1,0 +1,82 @@
+"""Reads of stock."""
+
+from django.db.models import F, IntegerField, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+
+from inventory.models import StockLevel, StockMovement, Warehouse
+
+
+def warehouse_list() -> QuerySet[Warehouse]:
+    return Warehouse.objects.filter(active=True).order_by("code")
+
+
+def warehouse_summary() -> list[dict]:
+    """Per warehouse: SKUs stocked, units on hand and reserved, inventory value at cost, SKUs out of stock."""
+    rows = (
+        StockLevel.objects.values("warehouse__code", "warehouse__name", "warehouse__region")
+        .annotate(
+            units_on_hand=Coalesce(Sum("on_hand"), 0),
+            units_reserved=Coalesce(Sum("reserved"), 0),
+            value=Sum(F("on_hand") * F("sku__unit_cost")),
+            stocked=Sum(1, filter=Q(on_hand__gt=0), output_field=IntegerField()),
+            out_of_stock=Sum(1, filter=Q(on_hand__lte=F("reserved")), output_field=IntegerField()),
+        )
+        .order_by("warehouse__code")
+    )
+    return [
+        {
+            "code": r["warehouse__code"],
+            "name": r["warehouse__name"],
+            "region": r["warehouse__region"],
+            "on_hand": r["units_on_hand"],
+            "reserved": r["units_reserved"],
+            "value": r["value"] or 0,
+            "stocked": r["stocked"] or 0,
+            "out_of_stock": r["out_of_stock"] or 0,
+        }
+        for r in rows
+    ]
+
+
+def stock_level_list(
+    *, warehouse: str = "", search: str = "", only_unavailable: bool = False, ordering: str = "sku__code"
+) -> QuerySet[StockLevel]:
+    qs = StockLevel.objects.select_related("sku", "warehouse").annotate(
+        available_qty=F("on_hand") - F("reserved")
+    )
+    if warehouse:
+        qs = qs.filter(warehouse__code=warehouse)
+    if search:
+        qs = qs.filter(Q(sku__code__icontains=search) | Q(sku__name__icontains=search))
+    if only_unavailable:
+        qs = qs.filter(on_hand__lte=F("reserved"))
+    allowed = {"sku__code", "-sku__code", "available_qty", "-available_qty", "on_hand", "-on_hand"}
+    return qs.order_by(ordering if ordering in allowed else "sku__code", "id")
+
+
+def ledger_mismatches() -> list[dict]:
+    """Stock levels that disagree with the sum of their ledger rows (should be none)."""
+    sums = {
+        (r["sku_id"], r["warehouse_id"]): r
+        for r in StockMovement.objects.values("sku_id", "warehouse_id").annotate(
+            on_hand=Sum("on_hand_delta"), reserved=Sum("reserved_delta")
+        )
+    }
+    bad = []
+    for level in StockLevel.objects.values("sku_id", "warehouse_id", "on_hand", "reserved").iterator():
+        ledger = sums.pop((level["sku_id"], level["warehouse_id"]), {"on_hand": 0, "reserved": 0})
+        if ledger["on_hand"] != level["on_hand"] or ledger["reserved"] != level["reserved"]:
+            bad.append({**level, "ledger_on_hand": ledger["on_hand"], "ledger_reserved": ledger["reserved"]})
+    for (sku_id, warehouse_id), ledger in sums.items():
+        if ledger["on_hand"] or ledger["reserved"]:
+            bad.append(
+                {
+                    "sku_id": sku_id,
+                    "warehouse_id": warehouse_id,
+                    "on_hand": None,
+                    "reserved": None,
+                    "ledger_on_hand": ledger["on_hand"],
+                    "ledger_reserved": ledger["reserved"],
+                }
+            )
+    return bad

@@ -1,0 +1,177 @@
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from shopops.common.models import TimeStampedModel
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Channel(TimeStampedModel):
+    """A place the shop sells: a marketplace store, the own store or a cross-border store."""
+
+    class Kind(models.TextChoices):
+        MARKETPLACE = "marketplace", _("Marketplace")
+        OWN_STORE = "own_store", _("Own store")
+        CROSS_BORDER = "cross_border", _("Cross-border")
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    commission_rate = models.DecimalField(
+        _("commission rate"),
+        max_digits=5,
+        decimal_places=4,
+        default=0,
+        help_text=_("Platform commission as a fraction of the order total (0.0500 = 5 %)."),
+    )
+    payment_fee_rate = models.DecimalField(_("payment fee rate"), max_digits=5, decimal_places=4, default=0)
+    settlement_days = models.PositiveIntegerField(
+        _("settlement days"),
+        default=7,
+        help_text=_("Days after delivery until the channel pays out."),
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(commission_rate__gte=0, commission_rate__lt=1),
+                name="channel_commission_rate_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(payment_fee_rate__gte=0, payment_fee_rate__lt=1),
+                name="channel_payment_fee_rate_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Customer(TimeStampedModel):
+    channel = models.ForeignKey(
+        Channel, verbose_name=_("channel"), on_delete=models.PROTECT, related_name="customers"
+    )
+    external_id = models.CharField(_("external id"), max_length=100)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    province = models.CharField(_("province"), max_length=30, blank=True)
+    first_order_at = models.DateTimeField(_("first order at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"], name="customer_channel_external_uniq"),
+        ]
+
+    def __str__(self):
+        return f"{self.channel_id}:{self.external_id}"
+
+
+class Order(TimeStampedModel):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        PAID = "paid", _("Paid")
+        SHIPPED = "shipped", _("Shipped")
+        DELIVERED = "delivered", _("Delivered")
+        CANCELLED = "cancelled", _("Cancelled")
+        RETURNED = "returned", _("Returned")
+        REFUNDED = "refunded", _("Refunded")
+
+    # Orders in these states are not sales (KPI definitions, reports issue).
+    NOT_COUNTED = (Status.PENDING, Status.CANCELLED)
+
+    channel = models.ForeignKey(
+        Channel, verbose_name=_("channel"), on_delete=models.PROTECT, related_name="orders"
+    )
+    external_id = models.CharField(_("external id"), max_length=100)
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    placed_at = models.DateTimeField(_("placed at"))
+    source_updated_at = models.DateTimeField(_("updated at (channel)"))
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    closed_at = models.DateTimeField(
+        _("cancelled / returned at"),
+        null=True,
+        blank=True,
+        help_text=_("When the order was cancelled, returned or refunded."),
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    payment_method = models.CharField(_("payment method"), max_length=30, blank=True)
+    province = models.CharField(_("province"), max_length=30, blank=True)
+    shipping_fee = models.DecimalField(_("shipping fee"), default=0, **MONEY)
+    tax = models.DecimalField(_("tax"), default=0, **MONEY)
+    order_discount = models.DecimalField(_("order discount"), default=0, **MONEY)
+    coupon_code = models.CharField(_("coupon code"), max_length=50, blank=True)
+    total = models.DecimalField(_("total"), **MONEY)
+    refund_amount = models.DecimalField(_("refund amount"), default=0, **MONEY)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"], name="order_channel_external_uniq"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_nonneg"),
+            models.CheckConstraint(
+                condition=Q(shipping_fee__gte=0, tax__gte=0, order_discount__gte=0, refund_amount__gte=0),
+                name="order_amounts_nonneg",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["placed_at"], name="order_placed_at"),
+            models.Index(fields=["customer", "placed_at"], name="order_customer_placed"),
+            models.Index(fields=["status", "placed_at"], name="order_status_placed"),
+        ]
+
+    def __str__(self):
+        return f"{self.channel_id}:{self.external_id}"
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines")
+    sku = models.ForeignKey(
+        "catalog.SKU", verbose_name=_("SKU"), on_delete=models.PROTECT, related_name="order_lines"
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.DecimalField(_("unit price"), **MONEY)
+    discount = models.DecimalField(_("discount"), default=0, **MONEY)
+    unit_cost = models.DecimalField(
+        _("unit cost"),
+        help_text=_("The SKU's unit cost when the order was placed."),
+        **MONEY,
+    )
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orderline_quantity_pos"),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0, discount__gte=0, unit_cost__gte=0),
+                name="orderline_amounts_nonneg",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.order_id} {self.sku_id} x{self.quantity}"
+
+    @property
+    def net_amount(self):
+        return self.quantity * self.unit_price - self.discount

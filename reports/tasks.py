@@ -1,0 +1,19 @@
+"""Thin Celery entry points of the reports area."""
+
+from datetime import date
+
+from celery import shared_task
+
+from reports import services
+from shopops.common.jobs import job_run_record
+
+
+@shared_task(name="reports.sales_rollup_build")
+def sales_rollup_build(business_date: str) -> dict:
+    day = date.fromisoformat(business_date)
+    run = job_run_record(
+        job="reports.sales_rollup_build",
+        business_date=day,
+        work=lambda: services.sales_rollup_build(business_date=day),
+    )
+    return run.detail

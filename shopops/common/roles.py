@@ -1,0 +1,142 @@
+"""Roles: Django groups, what each may open, and the permissions each holds.
+
+The role is the unit of access in ShopOps. Pages name their *area*; `AREA_ROLES` says which roles may
+open each area (manager reads everything; admin may do everything). Model permissions on the groups
+serve the Django admin and the API and are kept in step by `roles_sync` after every migrate.
+"""
+
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+
+OPERATIONS = "operations"
+INVENTORY_PLANNER = "inventory_planner"
+MARKETING = "marketing"
+SERVICE_AGENT = "service_agent"
+FINANCE = "finance"
+MANAGER = "manager"
+ADMIN = "admin"
+
+ROLES = {
+    OPERATIONS: _("Operations"),
+    INVENTORY_PLANNER: _("Inventory planner"),
+    MARKETING: _("Marketing"),
+    SERVICE_AGENT: _("Service agent"),
+    FINANCE: _("Finance"),
+    MANAGER: _("Manager"),
+    ADMIN: _("Administrator"),
+}
+
+HOME = "home"
+CATALOG = "catalog"
+ORDERS = "orders"
+INVENTORY = "inventory"
+MARKETING_AREA = "marketing"
+SERVICE = "service"
+FINANCE_AREA = "finance"
+REPORTS = "reports"
+
+# Which roles may open the pages of each area. Manager and admin open every area.
+AREA_ROLES = {
+    HOME: set(ROLES),
+    CATALOG: {OPERATIONS, INVENTORY_PLANNER, MARKETING, FINANCE, MANAGER, ADMIN},
+    ORDERS: {OPERATIONS, SERVICE_AGENT, FINANCE, MANAGER, ADMIN},
+    INVENTORY: {OPERATIONS, INVENTORY_PLANNER, MANAGER, ADMIN},
+    MARKETING_AREA: {MARKETING, MANAGER, ADMIN},
+    SERVICE: {SERVICE_AGENT, MANAGER, ADMIN},
+    FINANCE_AREA: {FINANCE, MANAGER, ADMIN},
+    REPORTS: {OPERATIONS, FINANCE, MANAGER, ADMIN},
+}
+
+# Model permissions per role: app label -> actions on every model of that app.
+ROLE_PERMISSIONS = {
+    OPERATIONS: {
+        "catalog": ("view", "add", "change"),
+        "orders": ("view", "add", "change"),
+        "inventory": ("view",),
+        "reports": ("view",),
+    },
+    INVENTORY_PLANNER: {"catalog": ("view",), "inventory": ("view", "add", "change")},
+    MARKETING: {"catalog": ("view",), "orders": ("view",), "marketing": ("view", "add", "change")},
+    SERVICE_AGENT: {"orders": ("view",), "service": ("view", "add", "change")},
+    FINANCE: {
+        "catalog": ("view",),
+        "orders": ("view",),
+        "finance": ("view", "add", "change"),
+        "reports": ("view",),
+    },
+    MANAGER: dict.fromkeys(
+        ("catalog", "orders", "inventory", "marketing", "service", "finance", "reports"), ("view",)
+    )
+    | {"reports": ("view", "add", "change")},
+    ADMIN: dict.fromkeys(
+        ("catalog", "orders", "inventory", "marketing", "service", "finance", "reports", "common", "auth"),
+        ("view", "add", "change", "delete"),
+    ),
+}
+
+
+def user_roles(user) -> set[str]:
+    """The role names of a user (cached on the user object for the request)."""
+    if not user.is_authenticated:
+        return set()
+    if not hasattr(user, "_shopops_roles"):
+        roles = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+        if user.is_superuser:
+            roles.add(ADMIN)
+        user._shopops_roles = roles
+    return user._shopops_roles
+
+
+def can_open(user, area: str) -> bool:
+    return bool(user_roles(user) & AREA_ROLES[area])
+
+
+def primary_role(user) -> str | None:
+    """The role shown in the header: the first of the user's roles in ROLES order."""
+    roles = user_roles(user)
+    return next((name for name in ROLES if name in roles), None)
+
+
+def area_required(area: str):
+    """View decorator: the user must hold a role that may open `area`, else 403."""
+    if area not in AREA_ROLES:
+        raise ValueError(f"Unknown area {area!r}")
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not can_open(request.user, area):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapped.shopops_area = area
+        return wrapped
+
+    return decorator
+
+
+def roles_sync(apps=None, *, using="default") -> None:
+    """Create the role groups and give each exactly the permissions in ROLE_PERMISSIONS."""
+    if apps is None:
+        from django.apps import apps as global_apps
+
+        apps = global_apps
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, grants in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.using(using).get_or_create(name=role)
+        wanted = []
+        for app_label, actions in grants.items():
+            codename_prefixes = tuple(f"{action}_" for action in actions)
+            for perm in Permission.objects.using(using).filter(content_type__app_label=app_label):
+                if perm.codename.startswith(codename_prefixes):
+                    wanted.append(perm)
+        group.permissions.set(wanted)
+
+
+def roles_sync_on_migrate(sender, app_config=None, using="default", **kwargs):
+    """post_migrate receiver: only once per migrate, after the last app (ours) has its permissions."""
+    if app_config is not None and app_config.label == "shopops":
+        roles_sync(using=using)

@@ -1,0 +1,65 @@
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from orders.models import Order
+from reports import services as report_services
+from shopops import nightly
+from shopops.common.dates import shop_today, shop_yesterday
+from shopops.demo.seed import seed_demo
+from shopops.demo_users import demo_users_ensure
+
+
+class Command(BaseCommand):
+    help = (
+        "The one-command demo: migrate, seed the small demo if the database is empty, run the nightly "
+        "pipeline, create one login per role and serve the dashboard."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", default="small", choices=["tiny", "small", "large"])
+        parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument("--addrport", default="127.0.0.1:8000")
+        parser.add_argument("--no-serve", action="store_true", help="prepare everything, then exit")
+
+    def handle(self, *args, **options):
+        started = time.monotonic()
+        (settings.BASE_DIR / "var").mkdir(exist_ok=True)
+        self.stdout.write("Migrating the database…")
+        call_command("migrate", interactive=False, verbosity=0)
+
+        if not Order.objects.exists():
+            self.stdout.write(f"Seeding the {options['scale']} demo (seed {options['seed']})…")
+            counts = seed_demo(scale=options["scale"], seed=options["seed"])
+            self.stdout.write(
+                "  " + ", ".join(f"{k}: {v:,}" for k, v in counts.items() if isinstance(v, int))
+            )
+            first = Order.objects.order_by("placed_at").values_list("placed_at", flat=True).first()
+            if first is not None:
+                rows = report_services.sales_rollup_rebuild(
+                    start=first.date() - timedelta(days=1), end=shop_today()
+                )
+                self.stdout.write(f"  daily sales rollup: {rows:,} rows")
+        else:
+            self.stdout.write("The database already has orders: not seeding.")
+
+        day = shop_yesterday()
+        self.stdout.write(f"Running the nightly pipeline for {day}…")
+        for step, outcome in nightly.run_now(day):
+            self.stdout.write(f"  {step}: {outcome}")
+
+        users = demo_users_ensure()
+        self.stdout.write("\nDemo logins (username / password — role):")
+        for username, password, role in users:
+            self.stdout.write(f"  {username:<18} {password}  — {role}")
+        self.stdout.write(self.style.SUCCESS(f"\nReady in {time.monotonic() - started:.1f} s."))
+
+        if options["no_serve"]:
+            return
+        self.stdout.write(
+            self.style.SUCCESS(f"Serving the dashboard at http://{options['addrport']}/ (Ctrl+C to stop)")
+        )
+        call_command("runserver", options["addrport"], use_reloader=False, skip_checks=True)

@@ -1,0 +1,36 @@
+"""Create the role groups with their permissions (shopops.common.roles)."""
+
+from django.db import migrations
+
+
+def create_roles(apps, schema_editor):
+    from django.contrib.auth.management import create_permissions
+
+    from shopops.common.roles import roles_sync
+
+    # Permissions are normally created after migrate; create them now so the groups can hold them.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0, using=schema_editor.connection.alias)
+        app_config.models_module = None
+    roles_sync(apps, using=schema_editor.connection.alias)
+
+
+def drop_roles(apps, schema_editor):
+    from shopops.common.roles import ROLES
+
+    apps.get_model("auth", "Group").objects.filter(name__in=ROLES).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("common", "0001_initial"),
+        ("catalog", "0001_initial"),
+        ("inventory", "0001_initial"),
+        ("orders", "0001_initial"),
+        ("reports", "0001_initial"),
+    ]
+
+    operations = [migrations.RunPython(create_roles, drop_roles)]

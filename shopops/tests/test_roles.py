@@ -1,0 +1,32 @@
+import pytest
+from django.contrib.auth.models import Group
+
+from shopops.common import roles
+
+
+@pytest.mark.django_db
+def test_migration_creates_every_role_with_its_permissions():
+    groups = {
+        g.name: set(g.permissions.values_list("content_type__app_label", "codename"))
+        for g in Group.objects.prefetch_related("permissions")
+    }
+    assert set(groups) >= set(roles.ROLES)
+    assert ("orders", "change_order") in groups["operations"]
+    assert ("orders", "change_order") not in groups["manager"]
+    assert ("orders", "view_order") in groups["manager"]
+    assert ("inventory", "view_stocklevel") in groups["inventory_planner"]
+    assert not any(app == "finance" for app, _ in groups["service_agent"])
+    assert ("auth", "change_user") in groups["admin"]
+
+
+@pytest.mark.django_db
+def test_roles_sync_restores_drifted_permissions():
+    group = Group.objects.get(name="marketing")
+    group.permissions.clear()
+    roles.roles_sync()
+    assert group.permissions.filter(codename="view_sku").exists()
+
+
+def test_every_area_allows_manager_and_admin():
+    for area, allowed in roles.AREA_ROLES.items():
+        assert {roles.MANAGER, roles.ADMIN} <= allowed, area

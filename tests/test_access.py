@@ -1,0 +1,105 @@
+"""Every page × every role: the roles that may open it get 200, every other role 403, anonymous a login
+redirect. The expected table is written out here, independently of shopops.common.roles, and the test
+fails if a page exists that the table does not list."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from orders.tests.factories import order_with_lines
+from shopops.common import roles
+
+ALL = set(roles.ROLES)
+OPS, PLAN, MKT, SVC, FIN, MGR, ADM = (
+    "operations",
+    "inventory_planner",
+    "marketing",
+    "service_agent",
+    "finance",
+    "manager",
+    "admin",
+)
+
+# url name -> roles that get 200
+PAGES = {
+    "home": ALL,
+    "catalog:overview": {OPS, PLAN, MKT, FIN, MGR, ADM},
+    "orders:overview": {OPS, SVC, FIN, MGR, ADM},
+    "orders:order-detail": {OPS, SVC, FIN, MGR, ADM},
+    "inventory:overview": {OPS, PLAN, MGR, ADM},
+    "marketing:overview": {MKT, MGR, ADM},
+    "service:overview": {SVC, MGR, ADM},
+    "finance:overview": {FIN, MGR, ADM},
+    "reports:overview": {OPS, FIN, MGR, ADM},
+}
+# Not role pages: the auth flow, the language switch, health, the admin (its own staff check), static.
+NOT_ROLE_PAGES = {"login", "logout", "set_language", "healthz"}
+
+
+def _named_patterns(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _named_patterns(pattern, ns)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_page_is_in_the_table():
+    names = set(_named_patterns()) - NOT_ROLE_PAGES
+    names = {n for n in names if not n.startswith("django")}
+    assert names - set(PAGES) == set(), "pages missing from the access table"
+    assert set(PAGES) - names == set(), "table lists pages that do not exist"
+
+
+@pytest.fixture
+def page_urls(db):
+    order = order_with_lines(lines=[])
+    args = {"orders:order-detail": [order.pk]}
+    return {name: reverse(name, args=args.get(name, [])) for name in PAGES}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_page_access_by_role(page, role, client_for, page_urls):
+    client = client_for(role)
+    response = client.get(page_urls[page])
+    expected = 200 if role in PAGES[page] else 403
+    assert response.status_code == expected, f"{role} on {page}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_user_without_role_gets_403(page, client_for, page_urls):
+    assert client_for(None).get(page_urls[page]).status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_anonymous_is_sent_to_login(page, client, page_urls):
+    response = client.get(page_urls[page])
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_navigation_shows_only_the_areas_of_the_role(client_for):
+    html = client_for(SVC).get(reverse("home")).content.decode()
+    assert 'data-area="service"' in html and 'data-area="orders"' in html
+    assert 'data-area="finance"' not in html and 'data-area="catalog"' not in html
+
+
+@pytest.mark.django_db
+def test_admin_is_for_admins_only(client_for, client):
+    assert client_for(ADM).get("/admin/").status_code == 200
+    client.logout()
+    response = client_for(MGR).get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_healthz_needs_no_login(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.content == b"ok"
