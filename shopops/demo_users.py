@@ -21,6 +21,7 @@ DEMO_NAMES = {
 @transaction.atomic
 def demo_users_ensure(password: str = DEMO_PASSWORD) -> list[tuple[str, str, str]]:
     """Create (or reset) one user per role named after the role; returns (username, password, role)."""
+    roles.roles_sync()  # the groups come from a migration; a flushed test database may have lost them
     created = []
     for role in roles.ROLES:
         first, last = DEMO_NAMES[role]
