@@ -8,15 +8,28 @@ from django.conf import settings
 
 def _manage(*args, **env):
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, capture_output=True, text=True,
-        env={k: v for k, v in {**os.environ, **env}.items() if v is not None}, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        env={
+            k: v
+            for k, v in {**os.environ, **env}.items()
+            # the browser tests' async-safety switch must not leak into a production check
+            if v is not None and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+        },
+        timeout=120,
     )
 
 
 def test_check_deploy_with_production_settings_reports_nothing():
     result = _manage(
-        "check", "--deploy", "--fail-level", "WARNING",
-        DJANGO_SETTINGS_MODULE="shopops.settings.production", SECRET_KEY=secrets.token_urlsafe(50),
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SETTINGS_MODULE="shopops.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="shop.example.com",
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -24,8 +37,12 @@ def test_check_deploy_with_production_settings_reports_nothing():
 
 
 def test_production_refuses_to_start_without_a_secret_key():
-    result = _manage("check", DJANGO_SETTINGS_MODULE="shopops.settings.production", SECRET_KEY=None,
-                     ALLOWED_HOSTS="shop.example.com")
+    result = _manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="shopops.settings.production",
+        SECRET_KEY=None,
+        ALLOWED_HOSTS="shop.example.com",
+    )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
 

@@ -2,7 +2,6 @@
 
 import os
 import shutil
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -37,15 +36,12 @@ def screenshots():
 @pytest.fixture
 def demo_site(transactional_db, live_server):
     """The tiny demo seeded into the live server's database, the rollup built, one login per role."""
+    from shopops.demo.rollups import demo_rollups_build
     from shopops.demo.seed import seed_demo
-
-    from reports import services as report_services
-    from shopops.common.dates import shop_today
     from shopops.demo_users import DEMO_PASSWORD, demo_users_ensure
 
     seed_demo(scale="tiny", seed=7)
-    today = shop_today()
-    report_services.sales_rollup_rebuild(start=today - timedelta(days=800), end=today)
+    demo_rollups_build()
     demo_users_ensure()
     return {"url": live_server.url, "password": DEMO_PASSWORD}
 

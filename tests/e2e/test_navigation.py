@@ -6,7 +6,9 @@ import pytest
 from shopops.common import roles
 from tests.e2e.conftest import login
 
-pytestmark = pytest.mark.e2e
+# transactional: the live server thread must see the committed demo data; pytest-django then orders
+# these after the tests that run inside a rolled-back transaction.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.mark.parametrize("role", list(roles.ROLES))

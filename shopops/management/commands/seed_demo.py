@@ -7,6 +7,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from shopops.demo.rollups import demo_rollups_build
 from shopops.demo.seed import (
     SCALES,
     DemoDataExists,
@@ -78,6 +79,7 @@ class Command(BaseCommand):
                         "Run with --reset to replace it with demo data."
                     )
                 counts = seed_demo(scale=scale, seed=seed, end_date=end_date, progress=progress)
+                counts["daily_sales_rows"] = demo_rollups_build()
         except (DemoDataExists, DemoResetBlocked) as exc:
             raise CommandError(str(exc)) from exc
         elapsed = time.monotonic() - started
