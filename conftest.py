@@ -8,6 +8,19 @@ from django.contrib.auth.models import Group, User
 from shopops.common import roles
 
 
+@pytest.fixture(autouse=True)
+def _role_groups(request):
+    """The role groups come from a data migration, and a transactional test's flush removes them; put
+    them back before any database test so that test order does not matter."""
+    if request.node.get_closest_marker("django_db") is None and not (
+        {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    ):
+        return
+    request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames else "db")
+    if Group.objects.filter(name__in=roles.ROLES).count() != len(roles.ROLES):
+        roles.roles_sync()
+
+
 @pytest.fixture
 def make_user(db):
     def make(role: str | None, username: str | None = None) -> User:
@@ -16,8 +29,6 @@ def make_user(db):
             password="pw-123456789",  # noqa: S106
         )
         if role:
-            if not Group.objects.filter(name=role).exists():
-                roles.roles_sync()  # a transactional test before this one flushed the migration's groups
             user.groups.add(Group.objects.get(name=role))
         return user
 

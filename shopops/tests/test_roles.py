@@ -5,7 +5,21 @@ from shopops.common import roles
 
 
 @pytest.mark.django_db
-def test_migration_creates_every_role_with_its_permissions():
+def test_the_data_migration_creates_the_groups():
+    import importlib
+
+    from django.apps import apps
+
+    Group.objects.all().delete()
+    migration = importlib.import_module("shopops.migrations.0001_roles")
+    from django.db import connection
+
+    migration.create_roles(apps, connection.schema_editor())
+    assert set(Group.objects.values_list("name", flat=True)) == set(roles.ROLES)
+
+
+@pytest.mark.django_db
+def test_every_role_holds_its_permissions():
     groups = {
         g.name: set(g.permissions.values_list("content_type__app_label", "codename"))
         for g in Group.objects.prefetch_related("permissions")

@@ -6,8 +6,8 @@ import pytest
 from shopops.common import roles
 from tests.e2e.conftest import login
 
-# transactional: the live server thread must see the committed demo data; pytest-django then orders
-# these after the tests that run inside a rolled-back transaction.
+# transactional: the live server thread must see the committed demo data. The flush after each test
+# removes the role groups; the autouse fixture in conftest.py puts them back for later tests.
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
