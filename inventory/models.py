@@ -171,3 +171,25 @@ class SupplierSKU(models.Model):
 
     def __str__(self):
         return f"{self.supplier_id}:{self.sku_id}"
+
+
+class UnmetDemand(models.Model):
+    """Units customers asked for that no warehouse could reserve (backorders), by SKU and day.
+
+    Forecasting reads it so that a stockout day does not look like a day without demand.
+    """
+
+    sku = models.ForeignKey("catalog.SKU", verbose_name=_("SKU"), on_delete=models.PROTECT, related_name="+")
+    day = models.DateField(_("day"))
+    quantity = models.PositiveIntegerField(_("quantity"))
+    province = models.CharField(_("province"), max_length=30, blank=True)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("unmet demand")
+        verbose_name_plural = _("unmet demand")
+        indexes = [models.Index(fields=["sku", "day"], name="unmetdemand_sku_day")]
+
+    def __str__(self):
+        return f"{self.sku_id} {self.day} x{self.quantity}"

@@ -32,6 +32,12 @@ class Channel(TimeStampedModel):
         help_text=_("Days after delivery until the channel pays out."),
     )
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    webhook_secret = models.CharField(
+        _("webhook secret"),
+        max_length=200,
+        blank=True,
+        help_text=_("Shared secret that signs this channel's webhooks (Shopify: X-Shopify-Hmac-Sha256)."),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -113,8 +119,24 @@ class Order(TimeStampedModel):
         help_text=_("When the order was cancelled, returned or refunded."),
     )
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    exchange_rate = models.DecimalField(
+        _("exchange rate"),
+        max_digits=18,
+        decimal_places=8,
+        default=1,
+        help_text=_("Shop-currency value of one unit of the order's currency on the day it was placed."),
+    )
+    total_shop = models.DecimalField(_("total (shop currency)"), default=0, **MONEY)
     payment_method = models.CharField(_("payment method"), max_length=30, blank=True)
     province = models.CharField(_("province"), max_length=30, blank=True)
+    city = models.CharField(_("city"), max_length=60, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    payload_hash = models.CharField(
+        _("payload hash"),
+        max_length=64,
+        blank=True,
+        help_text=_("Hash of the last synced payload: the same payload again changes nothing."),
+    )
     shipping_fee = models.DecimalField(_("shipping fee"), default=0, **MONEY)
     tax = models.DecimalField(_("tax"), default=0, **MONEY)
     order_discount = models.DecimalField(_("order discount"), default=0, **MONEY)
@@ -138,6 +160,7 @@ class Order(TimeStampedModel):
             models.Index(fields=["placed_at"], name="order_placed_at"),
             models.Index(fields=["customer", "placed_at"], name="order_customer_placed"),
             models.Index(fields=["status", "placed_at"], name="order_status_placed"),
+            models.Index(fields=["updated_at"], name="order_updated_at"),
         ]
 
     def __str__(self):
@@ -157,6 +180,11 @@ class OrderLine(models.Model):
         help_text=_("The SKU's unit cost when the order was placed."),
         **MONEY,
     )
+    backordered = models.PositiveIntegerField(
+        _("backordered"),
+        default=0,
+        help_text=_("Units no warehouse could reserve when the order arrived."),
+    )
 
     class Meta:
         verbose_name = _("order line")
@@ -175,3 +203,138 @@ class OrderLine(models.Model):
     @property
     def net_amount(self):
         return self.quantity * self.unit_price - self.discount
+
+
+class OrderAllocation(models.Model):
+    """Units of one order line held in one warehouse: reserved, then shipped, or released."""
+
+    class State(models.TextChoices):
+        RESERVED = "reserved", _("Reserved")
+        SHIPPED = "shipped", _("Shipped")
+        RELEASED = "released", _("Released")
+
+    line = models.ForeignKey(
+        OrderLine, verbose_name=_("order line"), on_delete=models.CASCADE, related_name="allocations"
+    )
+    warehouse = models.ForeignKey(
+        "inventory.Warehouse", verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RESERVED)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("order allocation")
+        verbose_name_plural = _("order allocations")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orderallocation_quantity_pos")
+        ]
+        indexes = [models.Index(fields=["line", "state"], name="orderalloc_line_state")]
+
+    def __str__(self):
+        return f"{self.line_id}@{self.warehouse_id} x{self.quantity} {self.state}"
+
+
+class OrderEvent(models.Model):
+    """The order's timeline: arrival, status changes, exceptions and their resolution."""
+
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    kind = models.CharField(_("kind"), max_length=30)
+    from_status = models.CharField(_("from status"), max_length=20, blank=True)
+    to_status = models.CharField(_("to status"), max_length=20, blank=True)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    source = models.CharField(_("source"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["order", "at"], name="orderevent_order_at")]
+
+    def __str__(self):
+        return f"{self.order_id} {self.kind} {self.to_status}"
+
+
+class OrderException(models.Model):
+    """Something about an order that needs a person: late handling, backorder, address, totals."""
+
+    class Kind(models.TextChoices):
+        LATE = "late", _("Not processed within 2 hours of payment")
+        BACKORDER = "backorder", _("Backordered lines")
+        ADDRESS = "address", _("Address problem")
+        TOTALS = "totals", _("Totals do not reconcile")
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="exceptions"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        "auth.User",
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolution_note = models.TextField(_("resolution note"), blank=True)
+
+    class Meta:
+        verbose_name = _("order exception")
+        verbose_name_plural = _("order exceptions")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "kind"],
+                condition=Q(resolved_at__isnull=True),
+                name="orderexception_one_open_per_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.order_id} {self.kind}"
+
+
+class ExchangeRate(TimeStampedModel):
+    """How much one unit of a currency is worth in the shop currency on a day."""
+
+    date = models.DateField(_("date"))
+    currency = models.CharField(_("currency"), max_length=3)
+    rate_to_shop_currency = models.DecimalField(_("rate to shop currency"), max_digits=18, decimal_places=8)
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        ordering = ["-date", "currency"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "date"], name="exchangerate_currency_date_uniq"),
+            models.CheckConstraint(condition=Q(rate_to_shop_currency__gt=0), name="exchangerate_rate_pos"),
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.currency} {self.rate_to_shop_currency}"
+
+
+class WebhookDelivery(models.Model):
+    """A webhook delivery already applied, by the channel's delivery id: the same id is applied once."""
+
+    channel = models.ForeignKey(
+        Channel, verbose_name=_("channel"), on_delete=models.CASCADE, related_name="+"
+    )
+    webhook_id = models.CharField(_("webhook id"), max_length=100)
+    topic = models.CharField(_("topic"), max_length=60, blank=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    outcome = models.CharField(_("outcome"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "webhook_id"], name="webhookdelivery_channel_id_uniq"),
+        ]
+
+    def __str__(self):
+        return f"{self.channel_id}:{self.webhook_id}"

@@ -69,7 +69,7 @@ def order_daily_facts(*, start: date, end: date) -> list[dict]:
         .filter(placed_at__gte=lo, placed_at__lt=hi)
         .annotate(day=TruncDate("placed_at", tzinfo=tz))
         .values("day", "channel_id")
-        .annotate(orders=Count("id"), gmv=Sum("total"), customers=Count("customer_id", distinct=True))
+        .annotate(orders=Count("id"), gmv=Sum("total_shop"), customers=Count("customer_id", distinct=True))
     )
     lines = (
         OrderLine.objects.filter(order__placed_at__gte=lo, order__placed_at__lt=hi)
@@ -115,7 +115,7 @@ def customer_base_by_channel(*, start: date, end: date) -> list[dict]:
             customers=Count("customer_id", distinct=True),
             returning=Count("customer_id", distinct=True, filter=Q(customer__first_order_at__lt=lo)),
             orders=Count("id"),
-            gmv=Sum("total"),
+            gmv=Sum("total_shop"),
         )
         .order_by("channel__code")
     )

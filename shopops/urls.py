@@ -21,6 +21,7 @@ urlpatterns = [
     path("service/", include("service.urls")),
     path("finance/", include("finance.urls")),
     path("reports/", include("reports.urls")),
+    path("api/v1/", include("shopops.api_urls")),
     path("admin/", admin.site.urls),
 ]
 

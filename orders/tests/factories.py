@@ -42,6 +42,7 @@ class OrderFactory(factory.django.DjangoModelFactory):
     placed_at = factory.LazyFunction(timezone.now)
     source_updated_at = factory.SelfAttribute("placed_at")
     total = Decimal("0.00")
+    total_shop = factory.SelfAttribute("total")
     province = "上海"
 
 

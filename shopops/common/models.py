@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.models import AbstractAPIKey
 
 
 class TimeStampedModel(models.Model):
@@ -36,3 +37,31 @@ class JobRun(models.Model):
 
     def __str__(self):
         return f"{self.job} {self.business_date} {self.status}"
+
+
+class ApiClient(AbstractAPIKey):
+    """A REST client (channel connector, ERP, BI tool) with a hashed, prefixed key and its scopes."""
+
+    SCOPES = (
+        ("orders:write", _("Push orders")),
+        ("orders:read", _("Read orders")),
+        ("stock:read", _("Read stock")),
+        ("catalog:read", _("Read the catalogue")),
+        ("catalog:write", _("Write the catalogue")),
+        ("inventory:read", _("Read forecasts and replenishment")),
+        ("pricing:quote", _("Price carts")),
+        ("reports:read", _("Read KPIs")),
+    )
+
+    scopes = models.JSONField(_("scopes"), default=list, blank=True)
+    rate_limit = models.CharField(
+        _("rate limit"),
+        max_length=20,
+        default="600/min",
+        help_text=_("Requests allowed per period, e.g. 600/min or 20/s."),
+    )
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")

@@ -22,8 +22,17 @@ from django.conf import settings
 from django.db import connection, models, transaction
 
 from catalog.models import SKU, Category, Product
-from inventory.models import StockLevel, StockMovement, Supplier, SupplierSKU, Warehouse
-from orders.models import Channel, Customer, Order, OrderLine
+from inventory.models import StockLevel, StockMovement, Supplier, SupplierSKU, UnmetDemand, Warehouse
+from orders.models import (
+    Channel,
+    Customer,
+    Order,
+    OrderAllocation,
+    OrderEvent,
+    OrderException,
+    OrderLine,
+    WebhookDelivery,
+)
 from reports.models import DailySales
 from shopops.demo import reference as ref
 from shopops.demo.writer import NULL_TS, Col, next_id, rows_write, sequences_reset
@@ -51,6 +60,11 @@ SCALES = {
 
 # The tables the seed fills, in an order that deletes children before parents.
 SEEDED_MODELS = [
+    WebhookDelivery,
+    OrderException,
+    OrderEvent,
+    OrderAllocation,
+    UnmetDemand,
     StockMovement,
     StockLevel,
     OrderLine,
@@ -854,6 +868,7 @@ class _DemoShop:
                 "payment_fee_rate": Col("str", [c[4] for c in ref.CHANNELS]),
                 "settlement_days": Col("int", np.array([c[5] for c in ref.CHANNELS])),
                 "currency": Col("str", [c[6] for c in ref.CHANNELS]),
+                "webhook_secret": Col("const", ""),
                 "active": Col("const", True),
             },
         )
@@ -1006,21 +1021,29 @@ class _DemoShop:
                 "order_discount": Col("money", self.o_discount),
                 "coupon_code": Col("str", self.o_coupon.tolist()),
                 "total": Col("money", self.o_total),
+                "total_shop": Col("money", self.o_total),  # every demo channel sells in CNY
+                "exchange_rate": Col("const", "1"),
+                "city": Col("const", ""),
+                "address": Col("const", ""),
+                "payload_hash": Col("const", ""),
                 "refund_amount": Col("money", self.o_refund),
             },
         )
         self._tick("written: orders")
         n = len(self.l_order)
+        line_id = ids(OrderLine, n)
+        self.line_id = line_id
         counts["order_lines"] = rows_write(
             OrderLine,
             {
-                "id": Col("int", ids(OrderLine, n)),
+                "id": Col("int", line_id),
                 "order": Col("int", order_id[self.l_order]),
                 "sku": Col("int", sku_id[self.l_sku]),
                 "quantity": Col("int", self.l_qty),
                 "unit_price": Col("money", self.l_price),
                 "discount": Col("money", self.l_discount),
                 "unit_cost": Col("money", self.l_cost),
+                "backordered": Col("const", 0),
             },
         )
         self._tick("written: order lines")
@@ -1040,6 +1063,7 @@ class _DemoShop:
                 OrderLine,
                 StockLevel,
                 StockMovement,
+                OrderAllocation,
             ]
         )
         return counts
@@ -1130,5 +1154,20 @@ class _DemoShop:
                 "reason": Col("str", reasons),
                 "created_at": Col("ts", mv_at),
                 "created_by": Col("const", None),
+            },
+        )
+        # The orders' side of the same reservations: which line holds how many units where.
+        counts["order_allocations"] = rows_write(
+            OrderAllocation,
+            {
+                "id": Col(
+                    "int",
+                    np.arange(next_id(OrderAllocation), next_id(OrderAllocation) + n_res, dtype=np.int64),
+                ),
+                "line": Col("int", self.line_id[self.res_line]),
+                "warehouse": Col("int", warehouse_id[self.res_wh]),
+                "quantity": Col("int", self.res_qty),
+                "state": Col("const", "reserved"),
+                "updated_at": Col("ts", self.res_at),
             },
         )
