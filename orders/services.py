@@ -1,0 +1,637 @@
+"""Order writes: the bulk sync channel clients push orders through, and what it does to stock.
+
+`order_sync` applies a batch of orders for one channel. Each order is validated on its own: a rejected
+order writes nothing and is reported with field errors, the valid ones are applied together in one
+transaction. Sending the same payload again changes nothing; an update older than what is stored is
+ignored as stale; illegal status moves are refused. New open orders reserve stock (inventory routes them
+to warehouses), cancellations release it, shipping turns reservations into shipments — in the same
+transaction as the order change.
+"""
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from catalog import selectors as catalog_selectors
+from inventory import services as inventory_services
+from inventory.models import StockMovement
+from inventory.services import Demand, DemandLine, MovementSpec
+from orders.models import Channel, Customer, Order, OrderAllocation, OrderEvent, OrderException, OrderLine
+from orders.rates import rates_for
+from orders.schemas import OrderIn, order_hash
+from shopops.common.money import to_money
+from shopops.common.regions import province_is_known, province_normalize
+
+S = Order.Status
+OPEN = {S.PENDING, S.PAID}
+SHIPPED = {S.SHIPPED, S.DELIVERED}
+# Legal status moves. Staying in the same status is always allowed (other fields may change).
+MOVES = {
+    S.PENDING: {S.PAID, S.SHIPPED, S.CANCELLED},  # pending -> shipped: cash on delivery
+    S.PAID: {S.SHIPPED, S.DELIVERED, S.CANCELLED, S.REFUNDED},
+    S.SHIPPED: {S.DELIVERED, S.RETURNED, S.REFUNDED},
+    S.DELIVERED: {S.RETURNED, S.REFUNDED},
+    S.RETURNED: {S.REFUNDED},
+    S.CANCELLED: set(),
+    S.REFUNDED: set(),
+}
+
+
+@dataclass
+class SyncResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[dict] = field(default_factory=list)
+
+    def reject(self, external_id: str, errors: dict[str, list[str]]) -> None:
+        self.rejected.append({"external_id": external_id, "errors": errors})
+
+    def as_dict(self) -> dict:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+        }
+
+
+@dataclass
+class _Prepared:
+    """A validated order with what the database needs: SKU ids, the rate, its fingerprint."""
+
+    data: OrderIn
+    sku_ids: list[int]
+    unit_costs: list[Decimal]
+    rate: Decimal
+    digest: str
+    day: date
+
+
+def order_sync(
+    *, channel_code: str, orders: list[OrderIn], source: str = "api", result: SyncResult | None = None
+) -> SyncResult:
+    """Upsert a batch of already shape-validated orders of one channel (see the module docstring)."""
+    result = result or SyncResult()
+    channel = Channel.objects.filter(code=channel_code, active=True).first()
+    if channel is None:
+        for order in orders:
+            result.reject(order.external_id, {"channel": [f"Unknown channel '{channel_code}'."]})
+        return result
+    prepared = _prepare(channel, orders, result)
+    if not prepared:
+        return result
+    try:
+        with transaction.atomic():
+            _apply(channel, prepared, result, source)
+    except IntegrityError:
+        # Something only the database could see (a constraint). Apply the orders one by one so that the
+        # bad one is rejected and the others still land.
+        for item in prepared:
+            partial = SyncResult()
+            try:
+                with transaction.atomic():
+                    _apply(channel, [item], partial, source)
+            except IntegrityError as exc:
+                result.reject(
+                    item.data.external_id, {"non_field_errors": [f"Refused by the database: {exc}"]}
+                )
+                continue
+            result.created += partial.created
+            result.updated += partial.updated
+            result.unchanged += partial.unchanged
+            result.rejected.extend(partial.rejected)
+    return result
+
+
+def _prepare(channel: Channel, orders: list[OrderIn], result: SyncResult) -> list[_Prepared]:
+    """Business validation that needs no lock: known SKUs, totals that add up, an exchange rate."""
+    codes = {line.sku for order in orders for line in order.lines}
+    skus = catalog_selectors.sku_ids_and_costs(codes=codes)
+    tz = timezone.get_current_timezone()
+    rates = rates_for(pairs={(o.currency, o.placed_at.astimezone(tz).date()) for o in orders})
+    seen: set[str] = set()
+    prepared = []
+    for order in orders:
+        errors: dict[str, list[str]] = {}
+        if order.external_id in seen:
+            errors["external_id"] = ["Appears more than once in this request."]
+        seen.add(order.external_id)
+        lines_net = Decimal("0.00")
+        for index, line in enumerate(order.lines):
+            if line.sku not in skus:
+                errors[f"lines[{index}].sku"] = [f"Unknown SKU '{line.sku}'."]
+            amount = line.quantity * line.unit_price
+            if line.discount > amount:
+                errors[f"lines[{index}].discount"] = [
+                    f"Discount {line.discount} exceeds the line amount {amount}."
+                ]
+            lines_net += amount - line.discount
+        if order.order_discount > lines_net:
+            errors["order_discount"] = [
+                f"Discount {order.order_discount} exceeds the lines' amount {lines_net}."
+            ]
+        expected = lines_net - order.order_discount + order.shipping_fee + order.tax
+        if expected != order.total:
+            errors["total"] = [
+                f"Does not add up: lines {lines_net} - order discount {order.order_discount} + shipping "
+                f"{order.shipping_fee} + tax {order.tax} = {expected}, not {order.total}."
+            ]
+        if order.updated_at < order.placed_at:
+            errors["updated_at"] = ["Earlier than placed_at."]
+        day = order.placed_at.astimezone(tz).date()
+        rate = rates.get((order.currency, day))
+        if rate is None:
+            errors["currency"] = [f"No exchange rate for {order.currency} on or before {day.isoformat()}."]
+        if errors:
+            result.reject(order.external_id, errors)
+            continue
+        prepared.append(
+            _Prepared(
+                data=order,
+                sku_ids=[skus[line.sku][0] for line in order.lines],
+                unit_costs=[skus[line.sku][1] for line in order.lines],
+                rate=rate,
+                digest=order_hash(order),
+                day=day,
+            )
+        )
+    return prepared
+
+
+def _lock_orders(channel: Channel, external_ids: list[str]) -> None:
+    """Serialize concurrent syncs of the same orders: one transaction-scoped advisory lock per order key,
+    taken in a fixed order so two batches never wait on each other in a cycle. (SQLite writes are
+    serialized by its database lock already.)"""
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted(
+        {
+            int.from_bytes(
+                hashlib.blake2b(f"{channel.pk}:{e}".encode(), digest_size=8).digest(), "big", signed=True
+            )
+            for e in external_ids
+        }
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k", [keys])
+
+
+def _apply(channel: Channel, batch: list[_Prepared], result: SyncResult, source: str) -> None:
+    _lock_orders(channel, [p.data.external_id for p in batch])
+    existing = {
+        row["external_id"]: row
+        for row in Order.objects.filter(
+            channel=channel, external_id__in=[p.data.external_id for p in batch]
+        ).values(
+            "id",
+            "external_id",
+            "status",
+            "source_updated_at",
+            "payload_hash",
+            "customer_id",
+            "total",
+            "paid_at",
+            "shipped_at",
+            "delivered_at",
+            "closed_at",
+            "refund_amount",
+        )
+    }
+    old_lines = _line_signatures([row["id"] for row in existing.values()])
+    creates, updates = [], []
+    for item in batch:
+        row = existing.get(item.data.external_id)
+        if row is None:
+            creates.append(item)
+            continue
+        if row["payload_hash"] == item.digest or item.data.updated_at < row["source_updated_at"]:
+            result.unchanged += 1  # the same payload again, or a stale one
+            continue
+        old, new = row["status"], item.data.status
+        if old != new and new not in MOVES[old]:
+            result.reject(item.data.external_id, {"status": [f"Cannot move from '{old}' to '{new}'."]})
+            continue
+        lines_changed = old_lines.get(row["id"]) != _signature(item)
+        if lines_changed and old not in OPEN:
+            result.reject(
+                item.data.external_id, {"lines": [f"Lines cannot change once the order is '{old}'."]}
+            )
+            continue
+        updates.append((item, row, lines_changed))
+    if not creates and not updates:
+        return
+
+    customers = _customers_upsert(channel, [*creates, *(u[0] for u in updates)])
+    now = timezone.now()
+    events: list[OrderEvent] = []
+    demands: list[Demand] = []
+    new_lines: list[tuple[_Prepared, OrderLine]] = []
+    reference = f"order {channel.code}:"
+
+    # New orders
+    new_orders = [_order_build(channel, item, customers) for item in creates]
+    Order.objects.bulk_create(new_orders, batch_size=1000)
+    lines = []
+    for item, order in zip(creates, new_orders, strict=True):
+        events.append(
+            OrderEvent(
+                order_id=order.pk,
+                kind="created",
+                to_status=order.status,
+                source=source,
+                detail=f"total {order.total} {order.currency}",
+            )
+        )
+        for line in _lines_build(item, order.pk):
+            lines.append(line)
+            new_lines.append((item, line))
+    # Updated orders
+    for_release: set[int] = set()
+    for_shipping: set[int] = set()
+    replaced_lines: list[int] = []
+    changed_orders = []
+    for item, row, lines_changed in updates:
+        order = _order_build(channel, item, customers, pk=row["id"], previous=row)
+        changed_orders.append(order)
+        if order.status != row["status"]:
+            events.append(
+                OrderEvent(
+                    order_id=row["id"],
+                    kind="status",
+                    from_status=row["status"],
+                    to_status=order.status,
+                    source=source,
+                )
+            )
+        if lines_changed:
+            events.append(
+                OrderEvent(order_id=row["id"], kind="lines", source=source, detail="lines replaced")
+            )
+            for_release.add(row["id"])
+            replaced_lines.append(row["id"])
+            for line in _lines_build(item, row["id"]):
+                lines.append(line)
+                new_lines.append((item, line))
+        elif row["status"] in OPEN and order.status in (S.CANCELLED, S.REFUNDED):
+            for_release.add(row["id"])
+        elif row["status"] in OPEN and order.status in SHIPPED:
+            for_shipping.add(row["id"])
+    if changed_orders:
+        Order.objects.bulk_update(changed_orders, _UPDATE_FIELDS, batch_size=500)
+
+    releases, shipments, released_ids, shipped_ids = _reservations_settle(
+        for_release, for_shipping, reference, existing
+    )
+    if replaced_lines:
+        OrderLine.objects.filter(order_id__in=replaced_lines).delete()
+    OrderLine.objects.bulk_create(lines, batch_size=2000)
+
+    # Stock for the lines that arrived now
+    by_order: dict[int, list[OrderLine]] = defaultdict(list)
+    items_by_order: dict[int, _Prepared] = {}
+    for item, line in new_lines:
+        by_order[line.order_id].append(line)
+        items_by_order[line.order_id] = item
+    for order_id, order_lines in by_order.items():
+        item = items_by_order[order_id]
+        status = item.data.status
+        if status not in OPEN and status not in SHIPPED:
+            continue
+        demands.append(
+            Demand(
+                reference=f"{reference}{item.data.external_id}",
+                province=_province(item),
+                day=item.day,
+                lines=[DemandLine(line.pk, line.sku_id, line.quantity) for line in order_lines],
+                ship=status in SHIPPED,
+            )
+        )
+    reserved = inventory_services.stock_reserve(demands=demands, releases=releases, shipments=shipments)
+    if released_ids:
+        OrderAllocation.objects.filter(pk__in=released_ids).update(state=OrderAllocation.State.RELEASED)
+    if shipped_ids:
+        OrderAllocation.objects.filter(pk__in=shipped_ids).update(state=OrderAllocation.State.SHIPPED)
+    ship_lines = {line.key for d in demands if d.ship for line in d.lines}
+    OrderAllocation.objects.bulk_create(
+        [
+            OrderAllocation(
+                line_id=a.key,
+                warehouse_id=a.warehouse_id,
+                quantity=a.quantity,
+                state=OrderAllocation.State.SHIPPED
+                if a.key in ship_lines
+                else OrderAllocation.State.RESERVED,
+            )
+            for a in reserved.allocations
+        ],
+        batch_size=2000,
+    )
+
+    exceptions = []
+    if reserved.backordered:
+        backordered_lines = [line for _, line in new_lines if line.pk in reserved.backordered]
+        for line in backordered_lines:
+            line.backordered = reserved.backordered[line.pk]
+        OrderLine.objects.bulk_update(backordered_lines, ["backordered"], batch_size=1000)
+        for order_id in sorted({line.order_id for line in backordered_lines}):
+            units = sum(line.backordered for line in backordered_lines if line.order_id == order_id)
+            exceptions.append(
+                OrderException(
+                    order_id=order_id,
+                    kind=OrderException.Kind.BACKORDER,
+                    detail=f"{units} unit(s) could not be reserved",
+                )
+            )
+    if channel.kind != Channel.Kind.CROSS_BORDER:
+        for order in [*new_orders, *changed_orders]:
+            if not province_is_known(order.province):
+                exceptions.append(
+                    OrderException(
+                        order_id=order.pk,
+                        kind=OrderException.Kind.ADDRESS,
+                        detail=f"Unknown province '{order.province}'",
+                    )
+                )
+    OrderException.objects.bulk_create(exceptions, ignore_conflicts=True)
+    moved_on = [o.pk for o in changed_orders if o.status not in OPEN]
+    if moved_on:
+        OrderException.objects.filter(
+            order_id__in=moved_on, kind=OrderException.Kind.LATE, resolved_at__isnull=True
+        ).update(resolved_at=now, resolution_note="The order moved on to shipping or was closed.")
+    OrderEvent.objects.bulk_create(events, batch_size=2000)
+    result.created += len(new_orders)
+    result.updated += len(changed_orders)
+
+
+_UPDATE_FIELDS = [
+    "customer",
+    "status",
+    "placed_at",
+    "source_updated_at",
+    "paid_at",
+    "shipped_at",
+    "delivered_at",
+    "closed_at",
+    "currency",
+    "exchange_rate",
+    "total_shop",
+    "payment_method",
+    "province",
+    "city",
+    "address",
+    "shipping_fee",
+    "tax",
+    "order_discount",
+    "coupon_code",
+    "total",
+    "refund_amount",
+    "payload_hash",
+    "updated_at",
+]
+
+
+def _province(item: _Prepared) -> str:
+    customer = item.data.customer
+    return province_normalize(customer.province or "") if customer else ""
+
+
+def _order_build(
+    channel: Channel, item: _Prepared, customers: dict[str, int], *, pk=None, previous=None
+) -> Order:
+    o = item.data
+    status = o.status
+    at = o.updated_at
+    stamps = dict(previous or {})
+    if previous is None or previous["status"] != status:
+        if status == S.PAID or (status in (S.SHIPPED, S.DELIVERED) and o.payment_method != "cod"):
+            stamps["paid_at"] = stamps.get("paid_at") or (at if status == S.PAID else o.placed_at)
+        if status in (S.SHIPPED, S.DELIVERED, S.RETURNED):
+            stamps["shipped_at"] = stamps.get("shipped_at") or at
+        if status in (S.DELIVERED, S.RETURNED):
+            stamps["delivered_at"] = stamps.get("delivered_at") or at
+        if status in (S.CANCELLED, S.RETURNED, S.REFUNDED):
+            stamps["closed_at"] = at
+    refund = stamps.get("refund_amount") or Decimal("0.00")
+    if status == S.REFUNDED and not refund:
+        refund = o.total
+    order = Order(
+        pk=pk,
+        channel=channel,
+        external_id=o.external_id,
+        customer_id=customers.get(o.customer.external_id) if o.customer else None,
+        status=status,
+        placed_at=o.placed_at,
+        source_updated_at=o.updated_at,
+        paid_at=stamps.get("paid_at"),
+        shipped_at=stamps.get("shipped_at"),
+        delivered_at=stamps.get("delivered_at"),
+        closed_at=stamps.get("closed_at"),
+        currency=o.currency,
+        exchange_rate=item.rate,
+        total_shop=to_money(o.total * item.rate),
+        payment_method=o.payment_method,
+        province=_province(item),
+        city=o.city,
+        address=o.address,
+        shipping_fee=o.shipping_fee,
+        tax=o.tax,
+        order_discount=o.order_discount,
+        coupon_code=o.coupon_code or "",
+        total=o.total,
+        refund_amount=refund,
+        payload_hash=item.digest,
+    )
+    order.updated_at = timezone.now()
+    if pk is not None:
+        order.created_at = None  # not written by bulk_update
+    return order
+
+
+def _lines_build(item: _Prepared, order_id: int) -> list[OrderLine]:
+    return [
+        OrderLine(
+            order_id=order_id,
+            sku_id=sku_id,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount=line.discount,
+            unit_cost=cost,
+        )
+        for line, sku_id, cost in zip(item.data.lines, item.sku_ids, item.unit_costs, strict=True)
+    ]
+
+
+def _signature(item: _Prepared) -> tuple:
+    return tuple(
+        sorted(
+            (sku_id, line.quantity, to_money(line.unit_price), to_money(line.discount))
+            for line, sku_id in zip(item.data.lines, item.sku_ids, strict=True)
+        )
+    )
+
+
+def _line_signatures(order_ids: list[int]) -> dict[int, tuple]:
+    found: dict[int, list] = defaultdict(list)
+    for order_id, sku_id, quantity, unit_price, discount in OrderLine.objects.filter(
+        order_id__in=order_ids
+    ).values_list("order_id", "sku_id", "quantity", "unit_price", "discount"):
+        found[order_id].append((sku_id, quantity, unit_price, discount))
+    return {order_id: tuple(sorted(rows)) for order_id, rows in found.items()}
+
+
+def _reservations_settle(release_orders: set[int], ship_orders: set[int], reference: str, existing: dict):
+    """Movements that release or ship what the given orders hold reserved, and the allocations concerned."""
+    if not release_orders and not ship_orders:
+        return [], [], [], []
+    external = {row["id"]: row["external_id"] for row in existing.values()}
+    rows = OrderAllocation.objects.filter(
+        line__order_id__in=release_orders | ship_orders, state=OrderAllocation.State.RESERVED
+    ).values_list("id", "line__order_id", "line__sku_id", "warehouse_id", "quantity")
+    releases, shipments, released_ids, shipped_ids = [], [], [], []
+    for alloc_id, order_id, sku_id, warehouse_id, quantity in rows:
+        ref = f"{reference}{external[order_id]}"
+        if order_id in release_orders:
+            releases.append(
+                MovementSpec(
+                    sku_id, warehouse_id, StockMovement.Kind.RELEASE, reserved_delta=-quantity, reference=ref
+                )
+            )
+            released_ids.append(alloc_id)
+        else:
+            shipments.append(
+                MovementSpec(
+                    sku_id,
+                    warehouse_id,
+                    StockMovement.Kind.SHIPMENT,
+                    on_hand_delta=-quantity,
+                    reserved_delta=-quantity,
+                    reference=ref,
+                )
+            )
+            shipped_ids.append(alloc_id)
+    return releases, shipments, released_ids, shipped_ids
+
+
+def _customers_upsert(channel: Channel, items: list[_Prepared]) -> dict[str, int]:
+    """Customers by (channel, external_id): create the new, update changed details; returns ids."""
+    incoming: dict[str, tuple] = {}
+    first_seen: dict[str, object] = {}
+    for item in items:
+        c = item.data.customer
+        if c is None:
+            continue
+        incoming[c.external_id] = (
+            c.name or "",
+            c.phone or "",
+            c.email or "",
+            province_normalize(c.province or ""),
+        )
+        placed = item.data.placed_at
+        if c.external_id not in first_seen or placed < first_seen[c.external_id]:
+            first_seen[c.external_id] = placed
+    if not incoming:
+        return {}
+    fields = ("id", "external_id", "name", "phone", "email", "province", "first_order_at")
+    current = {
+        row[1]: row
+        for row in Customer.objects.filter(channel=channel, external_id__in=incoming).values_list(*fields)
+    }
+    missing = [ext for ext in incoming if ext not in current]
+    if missing:
+        Customer.objects.bulk_create(
+            [
+                Customer(
+                    channel=channel,
+                    external_id=ext,
+                    name=incoming[ext][0],
+                    phone=incoming[ext][1],
+                    email=incoming[ext][2],
+                    province=incoming[ext][3],
+                    first_order_at=first_seen[ext],
+                )
+                for ext in missing
+            ],
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
+        current.update(
+            {
+                row[1]: row
+                for row in Customer.objects.filter(channel=channel, external_id__in=missing).values_list(
+                    *fields
+                )
+            }
+        )
+    changed = []
+    for ext, (name, phone, email, province) in incoming.items():
+        pk, _, *old, first = current[ext]
+        new_first = first_seen[ext] if first is None or first_seen[ext] < first else first
+        if [name, phone, email, province] != old or new_first != first:
+            changed.append(
+                Customer(
+                    pk=pk,
+                    name=name,
+                    phone=phone,
+                    email=email,
+                    province=province,
+                    first_order_at=new_first,
+                    updated_at=timezone.now(),
+                )
+            )
+    if changed:
+        Customer.objects.bulk_update(
+            changed, ["name", "phone", "email", "province", "first_order_at", "updated_at"], batch_size=1000
+        )
+    return {ext: row[0] for ext, row in current.items()}
+
+
+def order_exception_resolve(*, exception: OrderException, note: str, user) -> OrderException:
+    """Close an exception with a note; recorded on the order's timeline."""
+    note = (note or "").strip()
+    if not note:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({"note": "Say how it was resolved."})
+    with transaction.atomic():
+        updated = OrderException.objects.filter(pk=exception.pk, resolved_at__isnull=True).update(
+            resolved_at=timezone.now(), resolved_by=user, resolution_note=note
+        )
+        if updated:
+            OrderEvent.objects.create(
+                order_id=exception.order_id,
+                kind="exception_resolved",
+                source="desk",
+                detail=f"{exception.get_kind_display()}: {note}"[:500],
+            )
+    exception.refresh_from_db()
+    return exception
+
+
+def order_exceptions_scan(*, now=None, handling_hours: int = 2) -> int:
+    """Raise a 'late' exception for every paid order not shipped within `handling_hours` of payment."""
+    now = now or timezone.now()
+    late = (
+        Order.objects.filter(status=S.PAID, paid_at__lt=now - timezone.timedelta(hours=handling_hours))
+        .filter(~Q(exceptions__kind=OrderException.Kind.LATE, exceptions__resolved_at__isnull=True))
+        .values_list("id", flat=True)
+    )
+    created = OrderException.objects.bulk_create(
+        [
+            OrderException(
+                order_id=pk,
+                kind=OrderException.Kind.LATE,
+                detail=f"Paid more than {handling_hours} hours ago and not shipped",
+            )
+            for pk in late
+        ],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    return len(created)
