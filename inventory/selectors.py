@@ -1,8 +1,11 @@
 """Reads of stock."""
 
+from collections.abc import Iterable, Sequence
+
 from django.db.models import F, IntegerField, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
+from catalog import selectors as catalog_selectors
 from inventory.models import StockLevel, StockMovement, Warehouse
 
 
@@ -80,3 +83,39 @@ def ledger_mismatches() -> list[dict]:
                 }
             )
     return bad
+
+
+def stock_sku_list(*, sku_codes: Sequence[str] = ()) -> QuerySet:
+    """The SKUs whose stock clients read (catalog's SKUs, only id and code), ordered by id.
+
+    Every SKU is included, also without stock, so that a channel can mark it sold out.
+    """
+    return catalog_selectors.sku_client_list(codes=sku_codes).select_related(None).only("id", "code")
+
+
+def stock_available_list(*, skus: Iterable) -> list[dict]:
+    """Available-to-sell of the given SKUs, in their order, from one read of their stock levels:
+
+    [{"sku": code, "available": units, "warehouses": [{"warehouse": code, "available": units}, ...]}]
+
+    Per warehouse, available = on hand - reserved, floored at 0 (never negative); the SKU's figure is the
+    sum of its warehouses, so the two always agree. Only active warehouses count (orders are never routed
+    to inactive ones), and only those holding a stock level for the SKU are listed, by warehouse code.
+    """
+    skus = list(skus)
+    rows = (
+        StockLevel.objects.filter(sku_id__in=[sku.id for sku in skus], warehouse__active=True)
+        .order_by("sku_id", "warehouse__code")
+        .values_list("sku_id", "warehouse__code", "on_hand", "reserved")
+    )
+    by_sku: dict[int, list[dict]] = {}
+    for sku_id, code, on_hand, reserved in rows:
+        by_sku.setdefault(sku_id, []).append({"warehouse": code, "available": max(on_hand - reserved, 0)})
+    return [
+        {
+            "sku": sku.code,
+            "available": sum(w["available"] for w in by_sku.get(sku.id, [])),
+            "warehouses": by_sku.get(sku.id, []),
+        }
+        for sku in skus
+    ]

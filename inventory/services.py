@@ -15,7 +15,20 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from inventory.models import StockLevel, StockMovement, UnmetDemand, Warehouse
+from shopops.common.bulk import rows_insert
 from shopops.common.regions import province_normalize
+
+MOVEMENT_FIELDS = [
+    "sku",
+    "warehouse",
+    "kind",
+    "on_hand_delta",
+    "reserved_delta",
+    "reference",
+    "reason",
+    "created_by",
+    "created_at",
+]
 
 
 @dataclass(frozen=True)
@@ -78,7 +91,7 @@ class _Levels:
             key = (sku_id, warehouse_id)
             self.pk[key], self.on_hand[key], self.reserved[key] = pk, on_hand, reserved
         self.changed: set[tuple[int, int]] = set()
-        self.movements: list[StockMovement] = []
+        self.movements: list[tuple[MovementSpec, object]] = []
 
     def available(self, sku_id: int, warehouse_id: int) -> int:
         key = (sku_id, warehouse_id)
@@ -97,18 +110,7 @@ class _Levels:
             )
         self.on_hand[key], self.reserved[key] = on_hand, reserved
         self.changed.add(key)
-        self.movements.append(
-            StockMovement(
-                sku_id=spec.sku_id,
-                warehouse_id=spec.warehouse_id,
-                kind=spec.kind,
-                on_hand_delta=spec.on_hand_delta,
-                reserved_delta=spec.reserved_delta,
-                reference=spec.reference[:100],
-                reason=spec.reason[:200],
-                created_by=user,
-            )
-        )
+        self.movements.append((spec, user))
 
     def _create(self, key: tuple[int, int]) -> None:
         StockLevel.objects.bulk_create(
@@ -117,7 +119,8 @@ class _Levels:
         level = StockLevel.objects.select_for_update().get(sku_id=key[0], warehouse_id=key[1])
         self.pk[key], self.on_hand[key], self.reserved[key] = level.pk, level.on_hand, level.reserved
 
-    def write(self) -> list[StockMovement]:
+    def write(self, *, fast: bool = True) -> list[StockMovement]:
+        """Write the levels and the ledger rows. `fast` skips building saved model objects (hot path)."""
         if not self.changed:
             return []
         keys = sorted(self.changed, key=self.pk.__getitem__)
@@ -154,7 +157,42 @@ class _Levels:
                 )
         except IntegrityError as exc:  # the database CHECKs are the last line of defence
             raise ValidationError(str(exc)) from exc
-        return StockMovement.objects.bulk_create(self.movements, batch_size=2000)
+        if not fast:
+            return StockMovement.objects.bulk_create(
+                [
+                    StockMovement(
+                        sku_id=m.sku_id,
+                        warehouse_id=m.warehouse_id,
+                        kind=m.kind,
+                        on_hand_delta=m.on_hand_delta,
+                        reserved_delta=m.reserved_delta,
+                        reference=m.reference[:100],
+                        reason=m.reason[:200],
+                        created_by=user,
+                    )
+                    for m, user in self.movements
+                ],
+                batch_size=2000,
+            )
+        rows_insert(
+            StockMovement,
+            MOVEMENT_FIELDS,
+            [
+                (
+                    m.sku_id,
+                    m.warehouse_id,
+                    m.kind,
+                    m.on_hand_delta,
+                    m.reserved_delta,
+                    m.reference[:100],
+                    m.reason[:200],
+                    user.pk if user else None,
+                    now,
+                )
+                for m, user in self.movements
+            ],
+        )
+        return []
 
 
 @transaction.atomic
@@ -165,7 +203,7 @@ def stock_movements_apply(*, movements: list[MovementSpec], user=None) -> list[S
     levels = _Levels(m.sku_id for m in movements)
     for spec in movements:
         levels.move(spec, user)
-    return levels.write()
+    return levels.write(fast=False)
 
 
 def warehouse_route(province: str, warehouses: list[Warehouse]) -> list[int]:
@@ -236,13 +274,13 @@ def stock_reserve(
                     short
                 )
     levels.write()
-    UnmetDemand.objects.bulk_create(
+    rows_insert(
+        UnmetDemand,
+        ["sku", "day", "province", "reference", "quantity", "created_at"],
         [
-            UnmetDemand(
-                sku_id=sku_id, day=day, province=province[:30], reference=reference[:100], quantity=qty
-            )
+            (sku_id, day, province[:30], reference[:100], qty, timezone.now())
             for (sku_id, day, province, reference), qty in unmet.items()
-        ]
+        ],
     )
     return result
 

@@ -135,3 +135,56 @@ def customer_base_by_channel(*, start: date, end: date) -> list[dict]:
 
 def customer_count() -> int:
     return Customer.objects.count()
+
+
+def order_api_list(
+    *, channel: str = "", status: str = "", updated_since=None, placed_from=None, placed_to=None
+) -> QuerySet[Order]:
+    """Orders for API clients with everything the output needs, prefetched (no N+1)."""
+    from django.db.models import Prefetch
+
+    qs = Order.objects.select_related("channel", "customer").prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.select_related("sku").order_by("id")),
+        "lines__allocations__warehouse",
+    )
+    if channel:
+        qs = qs.filter(channel__code=channel)
+    if status:
+        qs = qs.filter(status=status)
+    if updated_since:
+        qs = qs.filter(updated_at__gte=updated_since)
+    if placed_from:
+        qs = qs.filter(placed_at__gte=placed_from)
+    if placed_to:
+        qs = qs.filter(placed_at__lt=placed_to)
+    return qs
+
+
+def order_api_filters(params) -> tuple[dict, dict]:
+    """Parse the API list filters; dates are shop-local days, date-times need a time zone offset."""
+    from datetime import datetime
+
+    from django.utils.dateparse import parse_date, parse_datetime
+
+    filters, errors = {}, {}
+    for name in ("channel", "status"):
+        if params.get(name):
+            filters[name] = params[name]
+    if filters.get("status") and filters["status"] not in Order.Status.values:
+        errors["status"] = [f"Unknown status '{filters['status']}'."]
+    for name in ("updated_since", "placed_from", "placed_to"):
+        raw = params.get(name)
+        if not raw:
+            continue
+        try:
+            value = parse_datetime(raw)
+            if value is None:
+                day = parse_date(raw)
+                value = day_range(day, day)[0] if day else None
+        except ValueError:
+            value = None
+        if value is None or (isinstance(value, datetime) and timezone.is_naive(value)):
+            errors[name] = ["Expected YYYY-MM-DD or an ISO 8601 date-time with a time zone offset."]
+        else:
+            filters[name] = value
+    return filters, errors

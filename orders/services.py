@@ -25,6 +25,7 @@ from inventory.services import Demand, DemandLine, MovementSpec
 from orders.models import Channel, Customer, Order, OrderAllocation, OrderEvent, OrderException, OrderLine
 from orders.rates import rates_for
 from orders.schemas import OrderIn, order_hash
+from shopops.common.bulk import rows_insert, rows_insert_with_ids, rows_update
 from shopops.common.money import to_money
 from shopops.common.regions import province_is_known, province_normalize
 
@@ -195,8 +196,7 @@ def _apply(channel: Channel, batch: list[_Prepared], result: SyncResult, source:
             "status",
             "source_updated_at",
             "payload_hash",
-            "customer_id",
-            "total",
+            "created_at",
             "paid_at",
             "shipped_at",
             "delivered_at",
@@ -228,149 +228,142 @@ def _apply(channel: Channel, batch: list[_Prepared], result: SyncResult, source:
     if not creates and not updates:
         return
 
-    customers = _customers_upsert(channel, [*creates, *(u[0] for u in updates)])
     now = timezone.now()
-    events: list[OrderEvent] = []
-    demands: list[Demand] = []
-    new_lines: list[tuple[_Prepared, OrderLine]] = []
+    customers = _customers_upsert(channel, [*creates, *(u[0] for u in updates)], now)
     reference = f"order {channel.code}:"
+    events: list[tuple] = []  # (order_id, kind, from_status, to_status, detail)
 
-    # New orders
-    new_orders = [_order_build(channel, item, customers) for item in creates]
-    Order.objects.bulk_create(new_orders, batch_size=1000)
-    lines = []
-    for item, order in zip(creates, new_orders, strict=True):
+    # New orders and their lines
+    new_values = [_order_values(channel, item, customers, now) for item in creates]
+    new_ids = rows_insert_with_ids(
+        Order, ORDER_FIELDS, [tuple(v[f] for f in ORDER_FIELDS) for v in new_values]
+    )
+    order_ids = dict(zip((item.data.external_id for item in creates), new_ids, strict=True))
+    fresh: list[tuple[_Prepared, int]] = [(item, order_ids[item.data.external_id]) for item in creates]
+    for (_item, order_id), values in zip(fresh, new_values, strict=True):
         events.append(
-            OrderEvent(
-                order_id=order.pk,
-                kind="created",
-                to_status=order.status,
-                source=source,
-                detail=f"total {order.total} {order.currency}",
-            )
+            (order_id, "created", "", values["status"], f"total {values['total']} {values['currency']}")
         )
-        for line in _lines_build(item, order.pk):
-            lines.append(line)
-            new_lines.append((item, line))
+
     # Updated orders
     for_release: set[int] = set()
     for_shipping: set[int] = set()
-    replaced_lines: list[int] = []
-    changed_orders = []
+    replaced: list[int] = []
+    update_rows, touched = [], []
     for item, row, lines_changed in updates:
-        order = _order_build(channel, item, customers, pk=row["id"], previous=row)
-        changed_orders.append(order)
-        if order.status != row["status"]:
-            events.append(
-                OrderEvent(
-                    order_id=row["id"],
-                    kind="status",
-                    from_status=row["status"],
-                    to_status=order.status,
-                    source=source,
-                )
-            )
+        values = _order_values(channel, item, customers, now, previous=row)
+        update_rows.append((row["id"], *(values[f] for f in ORDER_UPDATE_FIELDS)))
+        touched.append((row["id"], values))
+        if values["status"] != row["status"]:
+            events.append((row["id"], "status", row["status"], values["status"], ""))
         if lines_changed:
-            events.append(
-                OrderEvent(order_id=row["id"], kind="lines", source=source, detail="lines replaced")
-            )
+            events.append((row["id"], "lines", "", "", "lines replaced"))
             for_release.add(row["id"])
-            replaced_lines.append(row["id"])
-            for line in _lines_build(item, row["id"]):
-                lines.append(line)
-                new_lines.append((item, line))
-        elif row["status"] in OPEN and order.status in (S.CANCELLED, S.REFUNDED):
+            replaced.append(row["id"])
+            fresh.append((item, row["id"]))
+        elif row["status"] in OPEN and values["status"] in (S.CANCELLED, S.REFUNDED):
             for_release.add(row["id"])
-        elif row["status"] in OPEN and order.status in SHIPPED:
+        elif row["status"] in OPEN and values["status"] in SHIPPED:
             for_shipping.add(row["id"])
-    if changed_orders:
-        Order.objects.bulk_update(changed_orders, _UPDATE_FIELDS, batch_size=500)
+    rows_update(Order, ORDER_UPDATE_FIELDS, update_rows)
 
     releases, shipments, released_ids, shipped_ids = _reservations_settle(
         for_release, for_shipping, reference, existing
     )
-    if replaced_lines:
-        OrderLine.objects.filter(order_id__in=replaced_lines).delete()
-    OrderLine.objects.bulk_create(lines, batch_size=2000)
+    if replaced:
+        OrderLine.objects.filter(order_id__in=replaced).delete()
+    line_rows, line_owner = [], []
+    for item, order_id in fresh:
+        for line, sku_id, cost in zip(item.data.lines, item.sku_ids, item.unit_costs, strict=True):
+            line_rows.append((order_id, sku_id, line.quantity, line.unit_price, line.discount, cost, 0))
+            line_owner.append(item)
+    line_ids = rows_insert_with_ids(OrderLine, LINE_FIELDS, line_rows)
 
     # Stock for the lines that arrived now
-    by_order: dict[int, list[OrderLine]] = defaultdict(list)
-    items_by_order: dict[int, _Prepared] = {}
-    for item, line in new_lines:
-        by_order[line.order_id].append(line)
-        items_by_order[line.order_id] = item
-    for order_id, order_lines in by_order.items():
-        item = items_by_order[order_id]
+    demands: list[Demand] = []
+    ship_lines: set[int] = set()
+    position = 0
+    for item, _order_id in fresh:
+        count = len(item.data.lines)
+        ids = line_ids[position : position + count]
+        rows = line_rows[position : position + count]
+        position += count
         status = item.data.status
         if status not in OPEN and status not in SHIPPED:
             continue
+        if status in SHIPPED:
+            ship_lines.update(ids)
         demands.append(
             Demand(
                 reference=f"{reference}{item.data.external_id}",
                 province=_province(item),
                 day=item.day,
-                lines=[DemandLine(line.pk, line.sku_id, line.quantity) for line in order_lines],
+                lines=[DemandLine(pk, row[1], row[2]) for pk, row in zip(ids, rows, strict=True)],
                 ship=status in SHIPPED,
             )
         )
     reserved = inventory_services.stock_reserve(demands=demands, releases=releases, shipments=shipments)
     if released_ids:
-        OrderAllocation.objects.filter(pk__in=released_ids).update(state=OrderAllocation.State.RELEASED)
+        OrderAllocation.objects.filter(pk__in=released_ids).update(
+            state=OrderAllocation.State.RELEASED, updated_at=now
+        )
     if shipped_ids:
-        OrderAllocation.objects.filter(pk__in=shipped_ids).update(state=OrderAllocation.State.SHIPPED)
-    ship_lines = {line.key for d in demands if d.ship for line in d.lines}
-    OrderAllocation.objects.bulk_create(
+        OrderAllocation.objects.filter(pk__in=shipped_ids).update(
+            state=OrderAllocation.State.SHIPPED, updated_at=now
+        )
+    rows_insert(
+        OrderAllocation,
+        ["line", "warehouse", "quantity", "state", "updated_at"],
         [
-            OrderAllocation(
-                line_id=a.key,
-                warehouse_id=a.warehouse_id,
-                quantity=a.quantity,
-                state=OrderAllocation.State.SHIPPED
-                if a.key in ship_lines
-                else OrderAllocation.State.RESERVED,
+            (
+                a.key,
+                a.warehouse_id,
+                a.quantity,
+                OrderAllocation.State.SHIPPED if a.key in ship_lines else OrderAllocation.State.RESERVED,
+                now,
             )
             for a in reserved.allocations
         ],
-        batch_size=2000,
     )
 
-    exceptions = []
+    exceptions: list[tuple] = []  # (order_id, kind, detail)
     if reserved.backordered:
-        backordered_lines = [line for _, line in new_lines if line.pk in reserved.backordered]
-        for line in backordered_lines:
-            line.backordered = reserved.backordered[line.pk]
-        OrderLine.objects.bulk_update(backordered_lines, ["backordered"], batch_size=1000)
-        for order_id in sorted({line.order_id for line in backordered_lines}):
-            units = sum(line.backordered for line in backordered_lines if line.order_id == order_id)
-            exceptions.append(
-                OrderException(
-                    order_id=order_id,
-                    kind=OrderException.Kind.BACKORDER,
-                    detail=f"{units} unit(s) could not be reserved",
-                )
-            )
+        line_order = dict(zip(line_ids, (row[0] for row in line_rows), strict=True))
+        rows_update(OrderLine, ["backordered"], [(pk, units) for pk, units in reserved.backordered.items()])
+        short: dict[int, int] = defaultdict(int)
+        for pk, units in reserved.backordered.items():
+            short[line_order[pk]] += units
+        exceptions += [
+            (order_id, OrderException.Kind.BACKORDER, f"{units} unit(s) could not be reserved")
+            for order_id, units in sorted(short.items())
+        ]
     if channel.kind != Channel.Kind.CROSS_BORDER:
-        for order in [*new_orders, *changed_orders]:
-            if not province_is_known(order.province):
+        for order_id, values in [*zip(new_ids, new_values, strict=True), *touched]:
+            if not province_is_known(values["province"]):
                 exceptions.append(
-                    OrderException(
-                        order_id=order.pk,
-                        kind=OrderException.Kind.ADDRESS,
-                        detail=f"Unknown province '{order.province}'",
-                    )
+                    (order_id, OrderException.Kind.ADDRESS, f"Unknown province '{values['province']}'")
                 )
-    OrderException.objects.bulk_create(exceptions, ignore_conflicts=True)
-    moved_on = [o.pk for o in changed_orders if o.status not in OPEN]
+    rows_insert(
+        OrderException,
+        ["order", "kind", "detail", "created_at", "resolution_note"],
+        [(*e, now, "") for e in exceptions],
+        ignore_conflicts=True,
+    )
+    moved_on = [order_id for order_id, values in touched if values["status"] not in OPEN]
     if moved_on:
         OrderException.objects.filter(
             order_id__in=moved_on, kind=OrderException.Kind.LATE, resolved_at__isnull=True
         ).update(resolved_at=now, resolution_note="The order moved on to shipping or was closed.")
-    OrderEvent.objects.bulk_create(events, batch_size=2000)
-    result.created += len(new_orders)
-    result.updated += len(changed_orders)
+    rows_insert(
+        OrderEvent,
+        ["order", "kind", "from_status", "to_status", "detail", "source", "at"],
+        [(*e, source, now) for e in events],
+    )
+    result.created += len(creates)
+    result.updated += len(updates)
 
 
-_UPDATE_FIELDS = [
+ORDER_UPDATE_FIELDS = [
     "customer",
     "status",
     "placed_at",
@@ -395,6 +388,8 @@ _UPDATE_FIELDS = [
     "payload_hash",
     "updated_at",
 ]
+ORDER_FIELDS = ["channel", "external_id", "created_at", *ORDER_UPDATE_FIELDS]
+LINE_FIELDS = ["order", "sku", "quantity", "unit_price", "discount", "unit_cost", "backordered"]
 
 
 def _province(item: _Prepared) -> str:
@@ -402,9 +397,10 @@ def _province(item: _Prepared) -> str:
     return province_normalize(customer.province or "") if customer else ""
 
 
-def _order_build(
-    channel: Channel, item: _Prepared, customers: dict[str, int], *, pk=None, previous=None
-) -> Order:
+def _order_values(
+    channel: Channel, item: _Prepared, customers: dict[str, int], now, *, previous=None
+) -> dict:
+    """The order's column values; status timestamps are kept from `previous` and set on each move."""
     o = item.data
     status = o.status
     at = o.updated_at
@@ -421,51 +417,34 @@ def _order_build(
     refund = stamps.get("refund_amount") or Decimal("0.00")
     if status == S.REFUNDED and not refund:
         refund = o.total
-    order = Order(
-        pk=pk,
-        channel=channel,
-        external_id=o.external_id,
-        customer_id=customers.get(o.customer.external_id) if o.customer else None,
-        status=status,
-        placed_at=o.placed_at,
-        source_updated_at=o.updated_at,
-        paid_at=stamps.get("paid_at"),
-        shipped_at=stamps.get("shipped_at"),
-        delivered_at=stamps.get("delivered_at"),
-        closed_at=stamps.get("closed_at"),
-        currency=o.currency,
-        exchange_rate=item.rate,
-        total_shop=to_money(o.total * item.rate),
-        payment_method=o.payment_method,
-        province=_province(item),
-        city=o.city,
-        address=o.address,
-        shipping_fee=o.shipping_fee,
-        tax=o.tax,
-        order_discount=o.order_discount,
-        coupon_code=o.coupon_code or "",
-        total=o.total,
-        refund_amount=refund,
-        payload_hash=item.digest,
-    )
-    order.updated_at = timezone.now()
-    if pk is not None:
-        order.created_at = None  # not written by bulk_update
-    return order
-
-
-def _lines_build(item: _Prepared, order_id: int) -> list[OrderLine]:
-    return [
-        OrderLine(
-            order_id=order_id,
-            sku_id=sku_id,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            discount=line.discount,
-            unit_cost=cost,
-        )
-        for line, sku_id, cost in zip(item.data.lines, item.sku_ids, item.unit_costs, strict=True)
-    ]
+    return {
+        "channel": channel.pk,
+        "external_id": o.external_id,
+        "created_at": now,
+        "customer": customers.get(o.customer.external_id) if o.customer else None,
+        "status": status,
+        "placed_at": o.placed_at,
+        "source_updated_at": o.updated_at,
+        "paid_at": stamps.get("paid_at"),
+        "shipped_at": stamps.get("shipped_at"),
+        "delivered_at": stamps.get("delivered_at"),
+        "closed_at": stamps.get("closed_at"),
+        "currency": o.currency,
+        "exchange_rate": item.rate,
+        "total_shop": to_money(o.total * item.rate),
+        "payment_method": o.payment_method,
+        "province": _province(item),
+        "city": o.city,
+        "address": o.address,
+        "shipping_fee": o.shipping_fee,
+        "tax": o.tax,
+        "order_discount": o.order_discount,
+        "coupon_code": o.coupon_code or "",
+        "total": o.total,
+        "refund_amount": refund,
+        "payload_hash": item.digest,
+        "updated_at": now,
+    }
 
 
 def _signature(item: _Prepared) -> tuple:
@@ -519,7 +498,7 @@ def _reservations_settle(release_orders: set[int], ship_orders: set[int], refere
     return releases, shipments, released_ids, shipped_ids
 
 
-def _customers_upsert(channel: Channel, items: list[_Prepared]) -> dict[str, int]:
+def _customers_upsert(channel: Channel, items: list[_Prepared], now) -> dict[str, int]:
     """Customers by (channel, external_id): create the new, update changed details; returns ids."""
     incoming: dict[str, tuple] = {}
     first_seen: dict[str, object] = {}
@@ -545,21 +524,21 @@ def _customers_upsert(channel: Channel, items: list[_Prepared]) -> dict[str, int
     }
     missing = [ext for ext in incoming if ext not in current]
     if missing:
-        Customer.objects.bulk_create(
+        rows_insert(
+            Customer,
             [
-                Customer(
-                    channel=channel,
-                    external_id=ext,
-                    name=incoming[ext][0],
-                    phone=incoming[ext][1],
-                    email=incoming[ext][2],
-                    province=incoming[ext][3],
-                    first_order_at=first_seen[ext],
-                )
-                for ext in missing
+                "channel",
+                "external_id",
+                "name",
+                "phone",
+                "email",
+                "province",
+                "first_order_at",
+                "created_at",
+                "updated_at",
             ],
+            [(channel.pk, ext, *incoming[ext], first_seen[ext], now, now) for ext in missing],
             ignore_conflicts=True,
-            batch_size=1000,
         )
         current.update(
             {
@@ -570,25 +549,12 @@ def _customers_upsert(channel: Channel, items: list[_Prepared]) -> dict[str, int
             }
         )
     changed = []
-    for ext, (name, phone, email, province) in incoming.items():
+    for ext, details in incoming.items():
         pk, _, *old, first = current[ext]
         new_first = first_seen[ext] if first is None or first_seen[ext] < first else first
-        if [name, phone, email, province] != old or new_first != first:
-            changed.append(
-                Customer(
-                    pk=pk,
-                    name=name,
-                    phone=phone,
-                    email=email,
-                    province=province,
-                    first_order_at=new_first,
-                    updated_at=timezone.now(),
-                )
-            )
-    if changed:
-        Customer.objects.bulk_update(
-            changed, ["name", "phone", "email", "province", "first_order_at", "updated_at"], batch_size=1000
-        )
+        if list(details) != old or new_first != first:
+            changed.append((pk, *details, new_first, now))
+    rows_update(Customer, ["name", "phone", "email", "province", "first_order_at", "updated_at"], changed)
     return {ext: row[0] for ext, row in current.items()}
 
 

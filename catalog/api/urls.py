@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from catalog.api import views
+
+urlpatterns = [
+    path("skus", views.SKUListView.as_view(), name="api-sku-list"),
+]

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from inventory.api import views
+
+urlpatterns = [
+    path("stock", views.StockListView.as_view(), name="api-stock-list"),
+]

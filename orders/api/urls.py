@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from orders.api import views
+
+urlpatterns = [
+    path("orders/sync", views.OrderSyncView.as_view(), name="api-order-sync"),
+    path("orders", views.OrderListView.as_view(), name="api-order-list"),
+    path("orders/<slug:channel>/<str:external_id>", views.OrderDetailView.as_view(), name="api-order-detail"),
+]

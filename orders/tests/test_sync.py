@@ -33,12 +33,23 @@ def shop(db):
 
 def payload(**overrides):
     order = {
-        "external_id": "T100023", "placed_at": "2026-06-18T10:21:00+08:00",
-        "updated_at": "2026-06-18T10:25:00+08:00", "status": "paid", "currency": "CNY",
+        "external_id": "T100023",
+        "placed_at": "2026-06-18T10:21:00+08:00",
+        "updated_at": "2026-06-18T10:25:00+08:00",
+        "status": "paid",
+        "currency": "CNY",
         "payment_method": "alipay",
-        "customer": {"external_id": "C881", "name": "王芳", "phone": "13800000000", "email": None,
-                     "province": "上海"},
-        "shipping_fee": "0.00", "tax": "0.00", "order_discount": "20.00", "coupon_code": "DOUBLE11",
+        "customer": {
+            "external_id": "C881",
+            "name": "王芳",
+            "phone": "13800000000",
+            "email": None,
+            "province": "上海",
+        },
+        "shipping_fee": "0.00",
+        "tax": "0.00",
+        "order_discount": "20.00",
+        "coupon_code": "DOUBLE11",
         "total": "218.00",
         "lines": [{"sku": "SKU-0001", "quantity": 2, "unit_price": "129.00", "discount": "20.00"}],
     }
@@ -63,11 +74,19 @@ def level(sku, warehouse):
 def test_a_new_paid_order_is_created_with_its_reservation(shop):
     assert sync(payload()) == {"created": 1, "updated": 0, "unchanged": 0, "rejected": []}
     order = Order.objects.get(external_id="T100023")
-    assert (order.status, order.total, order.total_shop, order.province) == ("paid", Decimal("218.00"),
-                                                                          Decimal("218.00"), "上海")
+    assert (order.status, order.total, order.total_shop, order.province) == (
+        "paid",
+        Decimal("218.00"),
+        Decimal("218.00"),
+        "上海",
+    )
     line = order.lines.get()
-    assert (line.quantity, line.unit_price, line.discount, line.unit_cost) == (2, Decimal("129.00"),
-                                                                            Decimal("20.00"), Decimal("50.00"))
+    assert (line.quantity, line.unit_price, line.discount, line.unit_cost) == (
+        2,
+        Decimal("129.00"),
+        Decimal("20.00"),
+        Decimal("50.00"),
+    )
     assert level(shop["a"], shop["east"]) == (10, 2)  # the customer's province is served by east first
     alloc = OrderAllocation.objects.get()
     assert (alloc.warehouse_id, alloc.quantity, alloc.state) == (shop["east"].pk, 2, "reserved")
@@ -98,7 +117,9 @@ def test_shipping_turns_the_reservation_into_a_shipment(shop):
     order = Order.objects.get()
     assert order.shipped_at.isoformat() == "2026-06-18T07:00:00+00:00"
     assert list(order.events.values_list("kind", "from_status", "to_status")) == [
-        ("created", "", "paid"), ("status", "paid", "shipped")]
+        ("created", "", "paid"),
+        ("status", "paid", "shipped"),
+    ]
     assert ledger_mismatches() == []
 
 
@@ -114,20 +135,39 @@ def test_cancelling_before_shipping_releases_the_reservation(shop):
 def test_an_illegal_status_move_is_rejected_with_a_reason(shop):
     sync(payload(status="delivered"))
     result = sync(payload(status="paid", updated_at="2026-06-19T10:00:00+08:00"))
-    assert result["rejected"] == [{"external_id": "T100023",
-                                   "errors": {"status": ["Cannot move from 'delivered' to 'paid'."]}}]
+    assert result["rejected"] == [
+        {"external_id": "T100023", "errors": {"status": ["Cannot move from 'delivered' to 'paid'."]}}
+    ]
     assert Order.objects.get().status == "delivered"
 
 
-@pytest.mark.parametrize(("overrides", "field", "message"), [
-    ({"total": "220.00"}, "total", "Does not add up: lines 238.00 - order discount 20.00 + shipping 0.00 + "
-                                   "tax 0.00 = 218.00, not 220.00."),
-    ({"lines": [{"sku": "NOPE", "quantity": 1, "unit_price": "238.00"}]}, "lines[0].sku", "Unknown SKU 'NOPE'."),
-    ({"lines": [{"sku": "SKU-0001", "quantity": 1, "unit_price": "10.00", "discount": "11.00"}],
-      "order_discount": "0.00", "total": "-1.00"}, "total", "Must not be negative."),
-    ({"updated_at": "2026-06-18T09:00:00+08:00"}, "updated_at", "Earlier than placed_at."),
-    ({"currency": "EUR"}, "currency", "No exchange rate for EUR on or before 2026-06-18."),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        (
+            {"total": "220.00"},
+            "total",
+            "Does not add up: lines 238.00 - order discount 20.00 + shipping 0.00 + "
+            "tax 0.00 = 218.00, not 220.00.",
+        ),
+        (
+            {"lines": [{"sku": "NOPE", "quantity": 1, "unit_price": "238.00"}]},
+            "lines[0].sku",
+            "Unknown SKU 'NOPE'.",
+        ),
+        (
+            {
+                "lines": [{"sku": "SKU-0001", "quantity": 1, "unit_price": "10.00", "discount": "11.00"}],
+                "order_discount": "0.00",
+                "total": "-1.00",
+            },
+            "total",
+            "Must not be negative.",
+        ),
+        ({"updated_at": "2026-06-18T09:00:00+08:00"}, "updated_at", "Earlier than placed_at."),
+        ({"currency": "EUR"}, "currency", "No exchange rate for EUR on or before 2026-06-18."),
+    ],
+)
 def test_bad_orders_are_rejected_and_write_nothing(shop, overrides, field, message):
     raw = payload(**overrides)
     order, errors = order_parse(raw)
@@ -151,15 +191,26 @@ def test_the_same_order_twice_in_one_request_is_rejected(shop):
 
 def test_unknown_channel_rejects_every_order(shop):
     result = sync(payload(), channel="nowhere")
-    assert result["rejected"] == [{"external_id": "T100023", "errors": {"channel": ["Unknown channel 'nowhere'."]}}]
+    assert result["rejected"] == [
+        {"external_id": "T100023", "errors": {"channel": ["Unknown channel 'nowhere'."]}}
+    ]
 
 
 def test_foreign_currency_is_converted_at_the_rate_of_the_day(shop):
     ExchangeRate.objects.create(date=date(2026, 6, 1), currency="USD", rate_to_shop_currency=Decimal("7.10"))
-    ExchangeRate.objects.create(date=date(2026, 6, 17), currency="USD", rate_to_shop_currency=Decimal("7.2345"))
+    ExchangeRate.objects.create(
+        date=date(2026, 6, 17), currency="USD", rate_to_shop_currency=Decimal("7.2345")
+    )
     ExchangeRate.objects.create(date=date(2026, 6, 19), currency="USD", rate_to_shop_currency=Decimal("9.99"))
-    sync(payload(currency="USD", total="33.33", order_discount="0.00",
-                 lines=[{"sku": "SKU-0002", "quantity": 1, "unit_price": "33.33"}]), channel="shopify")
+    sync(
+        payload(
+            currency="USD",
+            total="33.33",
+            order_discount="0.00",
+            lines=[{"sku": "SKU-0002", "quantity": 1, "unit_price": "33.33"}],
+        ),
+        channel="shopify",
+    )
     order = Order.objects.get()
     assert (order.currency, order.total, order.exchange_rate) == ("USD", Decimal("33.33"), Decimal("7.2345"))
     assert order.total_shop == Decimal("241.13")  # 33.33 x 7.2345 = 241.125885 -> half-up
@@ -167,21 +218,39 @@ def test_foreign_currency_is_converted_at_the_rate_of_the_day(shop):
 
 def test_routing_prefers_one_warehouse_for_the_whole_order(shop):
     # east has 1 unit of B, the order wants 2: south (which also serves 上海, later) ships it all
-    sync(payload(order_discount="0.00", total="278.00",
-                 lines=[{"sku": "SKU-0001", "quantity": 2, "unit_price": "129.00"},
-                        {"sku": "SKU-0002", "quantity": 2, "unit_price": "10.00"}]))
+    sync(
+        payload(
+            order_discount="0.00",
+            total="278.00",
+            lines=[
+                {"sku": "SKU-0001", "quantity": 2, "unit_price": "129.00"},
+                {"sku": "SKU-0002", "quantity": 2, "unit_price": "10.00"},
+            ],
+        )
+    )
     assert set(OrderAllocation.objects.values_list("warehouse__code", flat=True)) == {"south"}
     assert level(shop["a"], shop["south"]) == (5, 2) and level(shop["b"], shop["south"]) == (5, 2)
 
 
 def test_lines_split_then_backorder_what_nobody_has(shop):
     # 12 of A: east has 10, south 5 -> split 10 + 2; 9 of B: 1 + 5, 3 backordered
-    sync(payload(order_discount="0.00", total="1638.00",
-                 lines=[{"sku": "SKU-0001", "quantity": 12, "unit_price": "129.00"},
-                        {"sku": "SKU-0002", "quantity": 9, "unit_price": "10.00"}]))
+    sync(
+        payload(
+            order_discount="0.00",
+            total="1638.00",
+            lines=[
+                {"sku": "SKU-0001", "quantity": 12, "unit_price": "129.00"},
+                {"sku": "SKU-0002", "quantity": 9, "unit_price": "10.00"},
+            ],
+        )
+    )
     allocs = sorted(OrderAllocation.objects.values_list("line__sku__code", "warehouse__code", "quantity"))
-    assert allocs == [("SKU-0001", "east", 10), ("SKU-0001", "south", 2),
-                      ("SKU-0002", "east", 1), ("SKU-0002", "south", 5)]
+    assert allocs == [
+        ("SKU-0001", "east", 10),
+        ("SKU-0001", "south", 2),
+        ("SKU-0002", "east", 1),
+        ("SKU-0002", "south", 5),
+    ]
     line_b = Order.objects.get().lines.get(sku=shop["b"])
     assert line_b.backordered == 3
     assert UnmetDemand.objects.get().quantity == 3
@@ -196,8 +265,14 @@ def test_an_unknown_province_opens_an_address_exception(shop):
 
 def test_lines_may_change_while_paid_and_the_reservation_follows(shop):
     sync(payload())
-    sync(payload(updated_at="2026-06-18T11:00:00+08:00", order_discount="0.00", total="30.00",
-                 lines=[{"sku": "SKU-0002", "quantity": 3, "unit_price": "10.00"}]))
+    sync(
+        payload(
+            updated_at="2026-06-18T11:00:00+08:00",
+            order_discount="0.00",
+            total="30.00",
+            lines=[{"sku": "SKU-0002", "quantity": 3, "unit_price": "10.00"}],
+        )
+    )
     assert level(shop["a"], shop["east"]) == (10, 0)
     assert sum(OrderAllocation.objects.filter(state="reserved").values_list("quantity", flat=True)) == 3
     assert list(Order.objects.get().lines.values_list("sku__code", "quantity")) == [("SKU-0002", 3)]
@@ -206,8 +281,15 @@ def test_lines_may_change_while_paid_and_the_reservation_follows(shop):
 
 def test_lines_cannot_change_after_shipping(shop):
     sync(payload(status="shipped"))
-    result = sync(payload(status="delivered", updated_at="2026-06-19T10:00:00+08:00", order_discount="0.00",
-                          total="10.00", lines=[{"sku": "SKU-0002", "quantity": 1, "unit_price": "10.00"}]))
+    result = sync(
+        payload(
+            status="delivered",
+            updated_at="2026-06-19T10:00:00+08:00",
+            order_discount="0.00",
+            total="10.00",
+            lines=[{"sku": "SKU-0002", "quantity": 1, "unit_price": "10.00"}],
+        )
+    )
     assert result["rejected"][0]["errors"] == {"lines": ["Lines cannot change once the order is 'shipped'."]}
 
 

@@ -49,8 +49,11 @@ def run_threads(target, args_list):
 def make_order(n, lines, status="paid", province="上海"):
     total = sum(Decimal(price) * qty for _, qty, price in lines)
     raw = {
-        "external_id": f"R{n:06d}", "placed_at": "2026-06-18T10:00:00+08:00",
-        "updated_at": "2026-06-18T10:00:00+08:00", "status": status, "total": str(total),
+        "external_id": f"R{n:06d}",
+        "placed_at": "2026-06-18T10:00:00+08:00",
+        "updated_at": "2026-06-18T10:00:00+08:00",
+        "status": status,
+        "total": str(total),
         "customer": {"external_id": f"C{n % 300}", "province": province},
         "lines": [{"sku": sku, "quantity": qty, "unit_price": price} for sku, qty, price in lines],
     }
@@ -64,10 +67,21 @@ def test_three_threads_replaying_the_same_2000_orders_create_each_once():
     east = WarehouseFactory(code="east", provinces_served=["上海"])
     codes = [f"SKU-{i:04d}" for i in range(20)]
     for code in codes:
-        stock.stock_receive(sku_id=SKUFactory(code=code).pk, warehouse=east, quantity=10_000, reference="opening")
-    orders = [make_order(n, [(codes[n % 20], 1 + n % 3, "19.90"), (codes[(n * 7) % 20], 1, "5.00"),
-                             (codes[(n * 3 + 1) % 20], 2, "9.90")]) for n in range(2000)]
-    batches = [orders[i:i + 500] for i in range(0, 2000, 500)]
+        stock.stock_receive(
+            sku_id=SKUFactory(code=code).pk, warehouse=east, quantity=10_000, reference="opening"
+        )
+    orders = [
+        make_order(
+            n,
+            [
+                (codes[n % 20], 1 + n % 3, "19.90"),
+                (codes[(n * 7) % 20], 1, "5.00"),
+                (codes[(n * 3 + 1) % 20], 2, "9.90"),
+            ],
+        )
+        for n in range(2000)
+    ]
+    batches = [orders[i : i + 500] for i in range(0, 2000, 500)]
     results = []
 
     def replay():
@@ -113,7 +127,9 @@ def test_orders_naming_skus_in_opposite_order_never_deadlock():
     ChannelFactory(code="tmall")
     east = WarehouseFactory(code="east", provinces_served=["上海"])
     for code in ("A", "B", "C"):
-        stock.stock_receive(sku_id=SKUFactory(code=code).pk, warehouse=east, quantity=1000, reference="opening")
+        stock.stock_receive(
+            sku_id=SKUFactory(code=code).pk, warehouse=east, quantity=1000, reference="opening"
+        )
     barrier = threading.Barrier(20)
 
     def buy(n):

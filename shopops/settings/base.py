@@ -138,6 +138,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
 }
+# Lower layers validate a channel code without importing orders (shared/design.md layers).
+SHOPOPS_CHANNEL_LIST_SELECTOR = "orders.selectors.channel_list"
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "ShopOps API",
     "DESCRIPTION": "Order sync, stock and catalogue API for channel clients.",
@@ -151,6 +154,9 @@ SPECTACULAR_SETTINGS = {
 # Celery: with REDIS_URL unset, tasks run eagerly in-process (the one-command demo needs no broker).
 REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+# The cache holds API rate-limit counters: shared across processes when Redis is there.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
