@@ -25,6 +25,7 @@ PAGES = {
     "catalog:overview": {OPS, PLAN, MKT, FIN, MGR, ADM},
     "orders:overview": {OPS, SVC, FIN, MGR, ADM},
     "orders:order-detail": {OPS, SVC, FIN, MGR, ADM},
+    "orders:order-import": {OPS, ADM},
     "orders:rate-list": {FIN, MGR, ADM},
     "orders:rate-import": {FIN, ADM},
     "inventory:overview": {OPS, PLAN, MGR, ADM},
