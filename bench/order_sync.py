@@ -167,31 +167,33 @@ def push(bodies: list[bytes], key: str, clients: int) -> tuple[float, dict]:
 
 CEILING_SQL = """
 WITH o AS (
-  INSERT INTO bench_order (channel_id, external_id, status, placed_at, updated_at, customer_ext, province, total)
-  SELECT 1, * FROM unnest(%(ext)s::text[], %(status)s::text[], %(placed)s::timestamptz[], %(updated)s::timestamptz[],
-                          %(cust)s::text[], %(prov)s::text[], %(total)s::numeric[])
-  ON CONFLICT (channel_id, external_id) DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at,
-     total = EXCLUDED.total
+  INSERT INTO bench_order (channel_id, external_id, status, placed_at, source_updated_at, currency, exchange_rate,
+                           total_shop, payment_method, province, city, address, shipping_fee, tax, order_discount,
+                           coupon_code, total, refund_amount, payload_hash, created_at, updated_at)
+  SELECT 1, v.ext, v.status, v.placed, v.updated, 'CNY', 1, v.total, 'alipay', v.prov, '', '', 0, 0, 0, '', v.total,
+         0, '', now(), now()
+  FROM unnest(%(ext)s::text[], %(status)s::text[], %(placed)s::timestamptz[], %(updated)s::timestamptz[],
+              %(prov)s::text[], %(total)s::numeric[]) AS v(ext, status, placed, updated, prov, total)
+  ON CONFLICT (channel_id, external_id) DO UPDATE SET status = EXCLUDED.status,
+     source_updated_at = EXCLUDED.source_updated_at, total = EXCLUDED.total, updated_at = now()
   RETURNING id, external_id
 )
-INSERT INTO bench_line (order_id, sku, quantity, unit_price, discount)
-SELECT o.id, l.sku, l.quantity, l.unit_price, l.discount
-FROM unnest(%(l_ext)s::text[], %(l_sku)s::text[], %(l_qty)s::int[], %(l_price)s::numeric[], %(l_disc)s::numeric[])
-     AS l(external_id, sku, quantity, unit_price, discount)
+INSERT INTO bench_line (order_id, sku_id, quantity, unit_price, discount, unit_cost, backordered)
+SELECT o.id, l.sku_id, l.quantity, l.unit_price, l.discount, 20.00, 0
+FROM unnest(%(l_ext)s::text[], %(l_sku)s::bigint[], %(l_qty)s::int[], %(l_price)s::numeric[],
+            %(l_disc)s::numeric[]) AS l(external_id, sku_id, quantity, unit_price, discount)
 JOIN o ON o.external_id = l.external_id
-ON CONFLICT (order_id, sku, quantity, unit_price) DO NOTHING
 """
 
 
 def ceiling(bench_url: str, batches: list[dict]) -> float:
+    """The same orders and lines, in tables shaped like ShopOps' own (LIKE … INCLUDING ALL: the same columns,
+    defaults, CHECKs and indexes), one INSERT … SELECT FROM unnest … ON CONFLICT statement per batch."""
     with psycopg.connect(bench_url, autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS bench_line, bench_order")
-        conn.execute("""CREATE TABLE bench_order (id bigserial PRIMARY KEY, channel_id int NOT NULL,
-            external_id text NOT NULL, status text, placed_at timestamptz, updated_at timestamptz,
-            customer_ext text, province text, total numeric(14,2), UNIQUE (channel_id, external_id))""")
-        conn.execute("""CREATE TABLE bench_line (id bigserial PRIMARY KEY, order_id bigint REFERENCES bench_order,
-            sku text, quantity int, unit_price numeric(14,2), discount numeric(14,2),
-            UNIQUE (order_id, sku, quantity, unit_price))""")
+        conn.execute("CREATE TABLE bench_order (LIKE orders_order INCLUDING ALL)")
+        conn.execute("CREATE TABLE bench_line (LIKE orders_orderline INCLUDING ALL)")
+        sku_ids = dict(conn.execute("SELECT code, id FROM catalog_sku").fetchall())
         started = time.perf_counter()
         for body in batches:
             orders = body["orders"]
@@ -204,11 +206,10 @@ def ceiling(bench_url: str, batches: list[dict]) -> float:
                         "status": [o["status"] for o in orders],
                         "placed": [o["placed_at"] for o in orders],
                         "updated": [o["updated_at"] for o in orders],
-                        "cust": [o["customer"]["external_id"] for o in orders],
                         "prov": [o["customer"]["province"] for o in orders],
                         "total": [Decimal(o["total"]) for o in orders],
                         "l_ext": [e for e, _ in lines],
-                        "l_sku": [li["sku"] for _, li in lines],
+                        "l_sku": [sku_ids[li["sku"]] for _, li in lines],
                         "l_qty": [li["quantity"] for _, li in lines],
                         "l_price": [Decimal(li["unit_price"]) for _, li in lines],
                         "l_disc": [Decimal(li["discount"]) for _, li in lines],

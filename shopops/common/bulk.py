@@ -91,24 +91,25 @@ def rows_update(model, fields: Sequence[str], rows: Sequence[Sequence]) -> None:
 
 
 def _array_literal(values) -> str:
-    """A PostgreSQL array literal, e.g. {1,NULL,"a \\"b\\""}: one string per column instead of one
+    """A PostgreSQL array literal such as {1,NULL,"a"}: one text parameter per column instead of one
     adapted parameter per value (psycopg adapts list items one by one in Python)."""
-    parts = []
-    for value in values:
-        if value is None:
-            parts.append("NULL")
-        elif isinstance(value, bool):
-            parts.append("t" if value else "f")
-        elif isinstance(value, int | Decimal):
-            parts.append(str(value))
-        elif isinstance(value, datetime | date):
-            parts.append(f'"{value.isoformat()}"')
-        else:
-            text = str(value)
-            if "\\" in text or '"' in text:
-                text = text.replace("\\", "\\\\").replace('"', '\\"')
-            parts.append(f'"{text}"')
-    return "{" + ",".join(parts) + "}"
+    return "{" + ",".join(map(_element, values)) + "}"
+
+
+def _element(value) -> str:
+    if value is None:
+        return "NULL"
+    kind = type(value)
+    if kind is int or kind is Decimal:
+        return str(value)
+    if kind is bool:
+        return "t" if value else "f"
+    if isinstance(value, datetime | date):
+        return f'"{value.isoformat()}"'
+    text = str(value)
+    if "\\" in text or '"' in text:
+        text = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
 
 
 def _attname(model, name: str) -> str:

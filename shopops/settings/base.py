@@ -172,6 +172,11 @@ CELERY_BEAT_SCHEDULE = {
         # 02:30 shop time: yesterday's business is complete and settled into the database.
         "schedule": crontab(hour=2, minute=30),
     },
+    "order-exceptions-scan": {
+        "task": "orders.order_exceptions_scan",
+        # The order handling SOP: a paid order is processed within 2 hours; look every 15 minutes.
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 LOGGING = {
