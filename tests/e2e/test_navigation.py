@@ -62,3 +62,14 @@ def test_wrong_password_is_refused(page, demo_site):
     page.click("form button.btn-primary")
     assert page.locator(".alert-danger").is_visible()
     assert page.url.endswith("/login/")
+
+
+def test_api_docs_render_offline_with_every_endpoint(page, live_server, watch, screenshots):
+    page.goto(f"{live_server.url}/api/v1/docs/")
+    page.wait_for_selector(".opblock-summary-path", timeout=20_000)
+    paths = set(page.locator(".opblock-summary-path").all_inner_texts())
+    assert {"/api/v1/orders/sync", "/api/v1/orders", "/api/v1/stock", "/api/v1/skus"} <= {
+        p.strip().replace("\u200b", "") for p in paths
+    }
+    page.screenshot(path=screenshots / "api-docs.png", full_page=False)
+    assert [p for p in watch.problems if "external request" in p] == []
