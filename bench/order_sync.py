@@ -91,6 +91,16 @@ print(key)
     return out.stdout.strip().splitlines()[-1]
 
 
+def customer(number: int) -> dict:
+    """A returning customer keeps their details from order to order."""
+    return {
+        "external_id": f"C{number}",
+        "name": "顾客",
+        "phone": f"138{(number * 7919) % 10**8:08d}",
+        "province": PROVINCES[number % len(PROVINCES)],
+    }
+
+
 def make_batches(n_orders: int, batch: int, seed: int) -> list[dict]:
     rng = random.Random(seed)
     orders = []
@@ -117,12 +127,7 @@ def make_batches(n_orders: int, batch: int, seed: int) -> list[dict]:
                 "status": "paid",
                 "currency": "CNY",
                 "payment_method": "alipay",
-                "customer": {
-                    "external_id": f"C{rng.randrange(n_orders // 3 + 1)}",
-                    "name": "顾客",
-                    "phone": f"138{rng.randrange(10**8):08d}",
-                    "province": rng.choice(PROVINCES),
-                },
+                "customer": customer(rng.randrange(n_orders // 3 + 1)),
                 "shipping_fee": "0.00",
                 "tax": "0.00",
                 "order_discount": "0.00",

@@ -107,7 +107,10 @@ class StockMovement(models.Model):
         verbose_name = _("stock movement")
         verbose_name_plural = _("stock movements")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["sku", "warehouse", "created_at"], name="stockmove_sku_wh_at")]
+        indexes = [
+            models.Index(fields=["sku", "warehouse", "created_at"], name="stockmove_sku_wh_at"),
+            models.Index(fields=["reference"], name="stockmove_reference"),  # an order's timeline
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(on_hand_delta=0, reserved_delta=0), name="stockmovement_changes_something"

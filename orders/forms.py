@@ -1,10 +1,12 @@
 """Forms of the order pages. They check the shape of the input; the rules live in the services."""
 
+from decimal import Decimal
+
 from django import forms
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
-from orders import rates
+from orders import channel_settings, rates
 
 RATE_IMPORT_MAX_BYTES = 1024 * 1024  # ~30,000 rate lines; the signed copy must fit a form field
 RATE_IMPORT_PREVIEW_MAX_AGE = 60 * 60  # seconds a preview may be confirmed
@@ -95,3 +97,83 @@ class RateImportConfirmForm(forms.Form):
         if not isinstance(payload, dict) or payload.get("user") != self.user.pk:
             raise forms.ValidationError(_("The preview could not be verified: upload the file again."))
         return payload
+
+
+# --- order desk -----------------------------------------------------------------------------------------
+
+RESOLUTION_NOTE_MAX = 2000
+
+
+class ExceptionResolveForm(forms.Form):
+    """How an order exception was resolved. `next` is where to go back to (checked by the view)."""
+
+    note = forms.CharField(
+        label=_("Resolution note"),
+        max_length=RESOLUTION_NOTE_MAX,
+        strip=True,
+        error_messages={"required": _("Say how it was resolved.")},
+        widget=forms.TextInput(
+            attrs={
+                "class": _INPUT,
+                "autocomplete": "off",
+                "placeholder": _("How was it resolved?"),
+            }
+        ),
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class ChannelForm(forms.Form):
+    """A channel's settings. The webhook secret is write-only: blank keeps the stored one."""
+
+    name = forms.CharField(label=_("Name"), max_length=100, widget=forms.TextInput(attrs={"class": _INPUT}))
+    commission_rate = forms.DecimalField(
+        label=_("Commission rate"),
+        min_value=0,
+        max_value=Decimal("0.9999"),
+        max_digits=5,
+        decimal_places=4,
+        help_text=_("A fraction of the order total: 0.0500 = 5 %."),
+        widget=forms.NumberInput(attrs={"class": _INPUT, "step": "0.0001"}),
+    )
+    payment_fee_rate = forms.DecimalField(
+        label=_("Payment fee rate"),
+        min_value=0,
+        max_value=Decimal("0.9999"),
+        max_digits=5,
+        decimal_places=4,
+        help_text=_("A fraction of the order total: 0.0060 = 0.6 %."),
+        widget=forms.NumberInput(attrs={"class": _INPUT, "step": "0.0001"}),
+    )
+    settlement_days = forms.IntegerField(
+        label=_("Settlement days"),
+        min_value=0,
+        max_value=365,
+        help_text=_("Days after delivery until the channel pays out."),
+        widget=forms.NumberInput(attrs={"class": _INPUT}),
+    )
+    active = forms.BooleanField(
+        label=_("Active"), required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
+    )
+    webhook_secret = forms.CharField(
+        label=_("New webhook secret"),
+        required=False,
+        strip=True,
+        min_length=channel_settings.SECRET_MIN_LENGTH,
+        max_length=channel_settings.SECRET_MAX_LENGTH,
+        help_text=_("Leave blank to keep the current secret. It is never shown again once saved."),
+        widget=forms.PasswordInput(
+            render_value=False, attrs={"class": _INPUT, "autocomplete": "new-password", "spellcheck": "false"}
+        ),
+    )
+    clear_secret = forms.BooleanField(
+        label=_("Remove the webhook secret"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("webhook_secret") and cleaned.get("clear_secret"):
+            raise forms.ValidationError(_("Either set a new secret or remove it, not both."))
+        return cleaned

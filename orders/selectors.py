@@ -1,13 +1,20 @@
 """Reads of orders for pages, APIs and other apps."""
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from orders.models import Channel, Customer, Order, OrderLine
+from inventory.models import StockMovement
+from orders.models import Channel, Customer, Order, OrderAllocation, OrderEvent, OrderException, OrderLine
 from shopops.common.dates import day_range
+from shopops.common.money import ZERO, to_money
+
+# The order list's exception filter: any open exception, or an open one of a kind.
+EXCEPTION_ANY = "any"
 
 
 def channel_list() -> QuerySet[Channel]:
@@ -27,10 +34,19 @@ def order_list(
     placed_to: date | None = None,
     province: str = "",
     search: str = "",
+    exception: str = "",
     ordering: str = "-placed_at",
 ) -> QuerySet[Order]:
-    """Orders for the order desk, filtered. `placed_to` is inclusive (a shop-local date)."""
-    qs = Order.objects.select_related("channel", "customer")
+    """Orders for the order desk, filtered. `placed_to` is inclusive (a shop-local date). `exception` is
+    "any" (an open exception of any kind) or an exception kind. Each order carries its open exceptions
+    in `open_exceptions` (one query per page, not per row)."""
+    qs = Order.objects.select_related("channel", "customer").prefetch_related(
+        Prefetch(
+            "exceptions",
+            queryset=OrderException.objects.filter(resolved_at__isnull=True).order_by("created_at", "id"),
+            to_attr="open_exceptions",
+        )
+    )
     if channel:
         qs = qs.filter(channel__code=channel)
     if status:
@@ -48,6 +64,11 @@ def order_list(
             | Q(customer__phone__contains=search)
             | Q(customer__external_id=search)
         )
+    if exception == EXCEPTION_ANY or exception in OrderException.Kind.values:
+        open_ones = OrderException.objects.filter(order=OuterRef("pk"), resolved_at__isnull=True)
+        if exception != EXCEPTION_ANY:
+            open_ones = open_ones.filter(kind=exception)
+        qs = qs.filter(Exists(open_ones))
     return qs.order_by(ordering, "-id")
 
 
@@ -56,7 +77,254 @@ def order_get(*, pk: int) -> Order:
 
 
 def order_lines(*, order: Order) -> QuerySet[OrderLine]:
-    return order.lines.select_related("sku").order_by("id")
+    """The order's lines with their SKU and, in `allocations`, where their units are held."""
+    return (
+        order.lines.select_related("sku")
+        .prefetch_related(
+            Prefetch(
+                "allocations",
+                queryset=OrderAllocation.objects.select_related("warehouse").order_by("id"),
+            )
+        )
+        .order_by("id")
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One row of an order's timeline: an order event or a stock movement made for the order."""
+
+    at: datetime
+    source: str  # "order" (an OrderEvent), "exception" (raised or closed by the system) or "stock"
+    kind: str  # the event kind, "exception_raised" / "exception_closed", or the movement kind
+    kind_label: str = ""  # the exception's or movement's kind label (events are labelled by the page)
+    cause_kind: str = ""  # the exception's or movement's kind, to find the sync event that caused it
+    from_status: str = ""
+    to_status: str = ""
+    detail: str = ""
+    origin: str = ""  # who or what wrote the event: api, desk, webhook, ...
+    quantity: int = 0
+    on_hand_delta: int = 0
+    reserved_delta: int = 0
+    warehouse: str = ""
+    sku: str = ""
+
+
+def order_stock_reference(order: Order) -> str:
+    """The reference inventory's ledger gives the movements of an order: 'order <channel>:<external id>'."""
+    return f"order {order.channel.code}:{order.external_id}"
+
+
+def order_timeline(*, order: Order) -> list[TimelineEntry]:
+    """The order's events, its exceptions being raised (and closed by the system: a person's resolution is
+    an event already) and the stock movements made for it, oldest first (three queries)."""
+    entries = [
+        TimelineEntry(
+            at=event.at,
+            source="order",
+            kind=event.kind,
+            from_status=event.from_status,
+            to_status=event.to_status,
+            detail=event.detail,
+            origin=event.source,
+        )
+        for event in OrderEvent.objects.filter(order=order).order_by("at", "id")
+    ]
+    for exception in OrderException.objects.filter(order=order).order_by("created_at", "id"):
+        entries.append(
+            TimelineEntry(
+                at=exception.created_at,
+                source="exception",
+                kind="exception_raised",
+                kind_label=exception.get_kind_display(),
+                cause_kind=exception.kind,
+                detail=exception.detail,
+            )
+        )
+        if exception.resolved_at and exception.resolved_by_id is None:
+            entries.append(
+                TimelineEntry(
+                    at=exception.resolved_at,
+                    source="exception",
+                    kind="exception_closed",
+                    kind_label=exception.get_kind_display(),
+                    detail=exception.resolution_note,
+                )
+            )
+    # inventory owns the ledger; it is read here by reference, the one link between the two.
+    movements = (
+        StockMovement.objects.filter(reference=order_stock_reference(order))
+        .select_related("warehouse", "sku")
+        .order_by("created_at", "id")
+    )
+    entries += [
+        TimelineEntry(
+            at=movement.created_at,
+            source="stock",
+            kind=movement.kind,
+            kind_label=movement.get_kind_display(),
+            cause_kind=movement.kind,
+            quantity=abs(movement.on_hand_delta or movement.reserved_delta),
+            on_hand_delta=movement.on_hand_delta,
+            reserved_delta=movement.reserved_delta,
+            warehouse=movement.warehouse.name,
+            sku=movement.sku.code,
+            detail=movement.reason,
+        )
+        for movement in movements
+    ]
+    return _timeline_order(entries)
+
+
+# One sync writes the order's event, the exceptions it raises and the stock it moves in one transaction,
+# but the rows carry slightly different clocks (which one is first depends on the database backend), and
+# two syncs of an order can come milliseconds apart. So what a sync did is shown right after the sync event
+# it belongs to: the nearest event of a kind that causes it, within SAME_MOMENT. Anything else (a late
+# order found by the scan, a stock adjustment) keeps its own time.
+SAME_MOMENT = timedelta(seconds=5)
+_CAUSED_BY = {
+    ("stock", StockMovement.Kind.RESERVATION): {"created", "lines"},
+    ("stock", StockMovement.Kind.SHIPMENT): {"created", "status"},
+    ("stock", StockMovement.Kind.RELEASE): {"status", "lines"},
+    ("exception", OrderException.Kind.BACKORDER): {"created", "lines"},
+    ("exception", OrderException.Kind.ADDRESS): {"created", "status", "lines"},
+}
+_TIMELINE_RANK = {"order": 0, "exception": 1, "stock": 2}
+
+
+def _timeline_order(entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    """Sort by time; what a sync caused goes right after its sync event (see SAME_MOMENT)."""
+    events = [(index, e) for index, e in enumerate(entries) if e.source == "order"]
+    keys = []
+    for index, entry in enumerate(entries):
+        rank = _TIMELINE_RANK[entry.source]
+        key = (entry.at, index if entry.source == "order" else len(entries), rank, entry.at)
+        causes = _CAUSED_BY.get((entry.source, entry.cause_kind))
+        if causes:
+            near = [
+                (abs(event.at - entry.at), event_index, event)
+                for event_index, event in events
+                if event.kind in causes and abs(event.at - entry.at) <= SAME_MOMENT
+            ]
+            if near:
+                _distance, event_index, event = min(near, key=lambda n: (n[0], n[1]))
+                key = (event.at, event_index, rank, entry.at)
+        keys.append(key)
+    return [entry for _key, entry in sorted(zip(keys, entries, strict=True), key=lambda pair: pair[0])]
+
+
+def order_exception_list_for_order(*, order: Order) -> list[OrderException]:
+    """All exceptions of an order, open ones first, each oldest first."""
+    return sorted(
+        OrderException.objects.filter(order=order).select_related("resolved_by"),
+        key=lambda e: (e.resolved_at is not None, e.created_at, e.id),
+    )
+
+
+def order_exception_list(
+    *, kind: str = "", channel: str = "", resolved: bool = False
+) -> QuerySet[OrderException]:
+    """The exception queue: open exceptions oldest first (or resolved ones, latest resolved first)."""
+    qs = OrderException.objects.select_related("order__channel", "order__customer", "resolved_by").filter(
+        resolved_at__isnull=not resolved
+    )
+    if kind:
+        qs = qs.filter(kind=kind)
+    if channel:
+        qs = qs.filter(order__channel__code=channel)
+    if resolved:
+        return qs.order_by("-resolved_at", "-id")
+    return qs.order_by("created_at", "id")
+
+
+def order_exception_counts(*, channel: str = "") -> dict[str, int]:
+    """Open exceptions per kind (every kind present, zero when none), in one query."""
+    qs = OrderException.objects.filter(resolved_at__isnull=True)
+    if channel:
+        qs = qs.filter(order__channel__code=channel)
+    counts = dict.fromkeys(OrderException.Kind.values, 0)
+    for row in qs.values("kind").annotate(n=Count("id")).order_by():
+        counts[row["kind"]] = row["n"]
+    return counts
+
+
+def order_exception_get(*, pk: int) -> OrderException:
+    return OrderException.objects.select_related("order__channel", "order__customer", "resolved_by").get(
+        pk=pk
+    )
+
+
+def customer_get(*, pk: int) -> Customer:
+    return Customer.objects.select_related("channel").get(pk=pk)
+
+
+def customer_orders(*, customer: Customer) -> QuerySet[Order]:
+    """The customer's orders, newest first, with their open exceptions (as in the order list)."""
+    return (
+        Order.objects.filter(customer=customer)
+        .select_related("channel")
+        .prefetch_related(
+            Prefetch(
+                "exceptions",
+                queryset=OrderException.objects.filter(resolved_at__isnull=True).order_by("created_at", "id"),
+                to_attr="open_exceptions",
+            )
+        )
+        .order_by("-placed_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class CustomerSummary:
+    orders: int  # every order, whatever its status
+    counted_orders: int  # orders that are sales (not pending, not cancelled)
+    gross: Decimal  # sum of the counted orders' totals, shop currency
+    refunds: Decimal  # refunded on those orders, shop currency
+    lifetime_value: Decimal  # gross - refunds
+    first_order_at: datetime | None
+    last_order_at: datetime | None
+
+
+def customer_summary(*, customer: Customer) -> CustomerSummary:
+    """Lifetime value in the shop currency: the counted orders' `total_shop` minus what was refunded on
+    them. A refund is in the order's currency; it is converted at the order's rate and rounded per order,
+    as the order's own total was."""
+    orders = Order.objects.filter(customer=customer)
+    facts = orders.aggregate(
+        orders=Count("id"),
+        counted=Count("id", filter=~Q(status__in=Order.NOT_COUNTED)),
+        gross=Sum("total_shop", filter=~Q(status__in=Order.NOT_COUNTED)),
+        first=Min("placed_at"),
+        last=Max("placed_at"),
+    )
+    refunds = sum(
+        (
+            to_money(amount * rate)
+            for amount, rate in orders.exclude(status__in=Order.NOT_COUNTED)
+            .filter(refund_amount__gt=0)
+            .values_list("refund_amount", "exchange_rate")
+        ),
+        start=ZERO,
+    )
+    gross = to_money(facts["gross"] or ZERO)
+    return CustomerSummary(
+        orders=facts["orders"],
+        counted_orders=facts["counted"],
+        gross=gross,
+        refunds=refunds,
+        lifetime_value=gross - refunds,
+        first_order_at=facts["first"],
+        last_order_at=facts["last"],
+    )
+
+
+def channel_all() -> QuerySet[Channel]:
+    """Every channel, active or not, for the channel pages."""
+    return Channel.objects.order_by("-active", "code")
+
+
+def channel_get(*, code: str) -> Channel:
+    return Channel.objects.get(code=code)
 
 
 def order_daily_facts(*, start: date, end: date) -> list[dict]:

@@ -111,6 +111,13 @@ def order_sync(
     return result
 
 
+def order_total_expected(order: OrderIn) -> Decimal:
+    """The total an order's own figures give: sum(quantity x unit_price - discount) - order discount
+    + shipping fee + tax. A synced order's `total` must equal it."""
+    lines = sum((line.quantity * line.unit_price - line.discount for line in order.lines), Decimal("0.00"))
+    return lines - order.order_discount + order.shipping_fee + order.tax
+
+
 def _prepare(channel: Channel, orders: list[OrderIn], result: SyncResult) -> list[_Prepared]:
     """Business validation that needs no lock: known SKUs, totals that add up, an exchange rate."""
     codes = {line.sku for order in orders for line in order.lines}

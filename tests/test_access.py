@@ -5,6 +5,7 @@ fails if a page exists that the table does not list."""
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from orders.models import OrderException
 from orders.tests.factories import order_with_lines
 from shopops.common import roles
 
@@ -25,6 +26,11 @@ PAGES = {
     "catalog:overview": {OPS, PLAN, MKT, FIN, MGR, ADM},
     "orders:overview": {OPS, SVC, FIN, MGR, ADM},
     "orders:order-detail": {OPS, SVC, FIN, MGR, ADM},
+    "orders:exception-list": {OPS, SVC, FIN, MGR, ADM},
+    "orders:exception-resolve": {OPS, ADM},
+    "orders:customer-detail": {OPS, SVC, FIN, MGR, ADM},
+    "orders:channel-list": {OPS, FIN, MGR, ADM},
+    "orders:channel-edit": {ADM},
     "orders:order-import": {OPS, ADM},
     "orders:rate-list": {FIN, MGR, ADM},
     "orders:rate-import": {FIN, ADM},
@@ -64,7 +70,13 @@ def test_every_page_is_in_the_table():
 @pytest.fixture
 def page_urls(db):
     order = order_with_lines(lines=[])
-    args = {"orders:order-detail": [order.pk]}
+    exception = OrderException.objects.create(order=order, kind=OrderException.Kind.ADDRESS)
+    args = {
+        "orders:order-detail": [order.pk],
+        "orders:exception-resolve": [exception.pk],
+        "orders:customer-detail": [order.customer.pk],
+        "orders:channel-edit": [order.channel.code],
+    }
     return {name: reverse(name, args=args.get(name, [])) for name in PAGES}
 
 

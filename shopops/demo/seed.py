@@ -143,8 +143,9 @@ def demo_data_reset() -> dict[str, int]:
 
 
 def default_end_date() -> date:
-    """Today in the shop's time zone (settings.TIME_ZONE)."""
-    return datetime.now(ZoneInfo(settings.TIME_ZONE)).date()
+    """Yesterday in the shop's time zone (settings.TIME_ZONE): the seed's day runs to 23:59:59, so ending
+    today would place orders in the future."""
+    return datetime.now(ZoneInfo(settings.TIME_ZONE)).date() - timedelta(days=1)
 
 
 def seed_demo(

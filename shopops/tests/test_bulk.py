@@ -14,10 +14,21 @@ NASTY = ['王芳 "小芳"', "back\\slash", "comma, {brace}", "", "NULL", "tab\ta
 def test_rows_round_trip_whatever_the_text():
     channel = ChannelFactory()
     now = datetime(2026, 6, 18, 2, 21, 0, 123456, tzinfo=UTC)
-    fields = ["channel", "external_id", "name", "phone", "email", "province", "first_order_at", "created_at",
-              "updated_at"]
-    rows = [(channel.pk, f"C{i}", name, "138", "", "上海", None if i % 2 else now, now, now)
-            for i, name in enumerate(NASTY)]
+    fields = [
+        "channel",
+        "external_id",
+        "name",
+        "phone",
+        "email",
+        "province",
+        "first_order_at",
+        "created_at",
+        "updated_at",
+    ]
+    rows = [
+        (channel.pk, f"C{i}", name, "138", "", "上海", None if i % 2 else now, now, now)
+        for i, name in enumerate(NASTY)
+    ]
     ids = rows_insert_with_ids(Customer, fields, rows)
     stored = {c.pk: c for c in Customer.objects.all()}
     assert [stored[pk].name for pk in ids] == NASTY
