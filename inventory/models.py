@@ -32,7 +32,11 @@ class StockLevel(models.Model):
     """Current stock of one SKU in one warehouse. Changed only together with a StockMovement."""
 
     sku = models.ForeignKey(
-        "catalog.SKU", verbose_name=_("SKU"), on_delete=models.PROTECT, related_name="stock_levels"
+        "catalog.SKU",
+        verbose_name=_("SKU"),
+        on_delete=models.PROTECT,
+        related_name="stock_levels",
+        db_index=False,
     )
     warehouse = models.ForeignKey(
         Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="stock_levels"
@@ -82,7 +86,9 @@ class StockMovement(models.Model):
         TRANSFER_OUT = "transfer_out", _("Transfer out")
         TRANSFER_IN = "transfer_in", _("Transfer in")
 
-    sku = models.ForeignKey("catalog.SKU", verbose_name=_("SKU"), on_delete=models.PROTECT, related_name="+")
+    sku = models.ForeignKey(
+        "catalog.SKU", verbose_name=_("SKU"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     warehouse = models.ForeignKey(
         Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="+"
     )

@@ -74,16 +74,27 @@ class ReserveResult:
     backordered: dict[Hashable, int] = field(default_factory=dict)
 
 
+def _levels_locked(sku_ids: list[int]) -> list[tuple]:
+    """(pk, sku_id, warehouse_id, on_hand, reserved) of every level of these SKUs, locked in pk order."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id, sku_id, warehouse_id, on_hand, reserved FROM inventory_stocklevel "
+                "WHERE sku_id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
+                ["{" + ",".join(map(str, sku_ids)) + "}"],
+            )
+            return cursor.fetchall()
+    return list(
+        StockLevel.objects.select_for_update().filter(sku_id__in=sku_ids).order_by("pk")
+        .values_list("pk", "sku_id", "warehouse_id", "on_hand", "reserved")
+    )
+
+
 class _Levels:
     """The locked stock levels of one transaction, changed in memory and written once."""
 
     def __init__(self, sku_ids: Iterable[int]):
-        rows = (
-            StockLevel.objects.select_for_update()
-            .filter(sku_id__in=set(sku_ids))
-            .order_by("pk")
-            .values_list("pk", "sku_id", "warehouse_id", "on_hand", "reserved")
-        )
+        rows = _levels_locked(sorted(set(sku_ids)))
         self.pk: dict[tuple[int, int], int] = {}
         self.on_hand: dict[tuple[int, int], int] = {}
         self.reserved: dict[tuple[int, int], int] = {}

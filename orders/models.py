@@ -61,7 +61,7 @@ class Channel(TimeStampedModel):
 
 class Customer(TimeStampedModel):
     channel = models.ForeignKey(
-        Channel, verbose_name=_("channel"), on_delete=models.PROTECT, related_name="customers"
+        Channel, verbose_name=_("channel"), on_delete=models.PROTECT, related_name="customers", db_index=False
     )
     external_id = models.CharField(_("external id"), max_length=100)
     name = models.CharField(_("name"), max_length=200, blank=True)
@@ -95,7 +95,7 @@ class Order(TimeStampedModel):
     NOT_COUNTED = (Status.PENDING, Status.CANCELLED)
 
     channel = models.ForeignKey(
-        Channel, verbose_name=_("channel"), on_delete=models.PROTECT, related_name="orders"
+        Channel, verbose_name=_("channel"), on_delete=models.PROTECT, related_name="orders", db_index=False
     )
     external_id = models.CharField(_("external id"), max_length=100)
     customer = models.ForeignKey(
@@ -105,6 +105,7 @@ class Order(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="orders",
+        db_index=False,
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     placed_at = models.DateTimeField(_("placed at"))
@@ -214,7 +215,11 @@ class OrderAllocation(models.Model):
         RELEASED = "released", _("Released")
 
     line = models.ForeignKey(
-        OrderLine, verbose_name=_("order line"), on_delete=models.CASCADE, related_name="allocations"
+        OrderLine,
+        verbose_name=_("order line"),
+        on_delete=models.CASCADE,
+        related_name="allocations",
+        db_index=False,
     )
     warehouse = models.ForeignKey(
         "inventory.Warehouse", verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="+"
@@ -238,7 +243,9 @@ class OrderAllocation(models.Model):
 class OrderEvent(models.Model):
     """The order's timeline: arrival, status changes, exceptions and their resolution."""
 
-    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="events")
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     at = models.DateTimeField(_("at"), auto_now_add=True)
     kind = models.CharField(_("kind"), max_length=30)
     from_status = models.CharField(_("from status"), max_length=20, blank=True)

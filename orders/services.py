@@ -173,18 +173,18 @@ def _prepare(channel: Channel, orders: list[OrderIn], result: SyncResult) -> lis
     return prepared
 
 
-def _lock_orders(channel: Channel, external_ids: list[str]) -> None:
-    """Serialize concurrent syncs of the same orders: one transaction-scoped advisory lock per order key,
-    taken in a fixed order so two batches never wait on each other in a cycle. (SQLite writes are
+def _lock_orders(channel: Channel, external_ids: list[str], customer_ids: list[str] = ()) -> None:
+    """Serialize concurrent syncs of the same orders and customers: one transaction-scoped advisory lock per
+    order and per customer key, all taken in one sorted pass so two batches never wait on each other in a
+    cycle (row locks on orders and customers are then uncontended). (SQLite writes are
     serialized by its database lock already.)"""
     if connection.vendor != "postgresql":
         return
+    names = [f"o:{channel.pk}:{e}" for e in external_ids] + [f"c:{channel.pk}:{c}" for c in customer_ids]
     keys = sorted(
         {
-            int.from_bytes(
-                hashlib.blake2b(f"{channel.pk}:{e}".encode(), digest_size=8).digest(), "big", signed=True
-            )
-            for e in external_ids
+            int.from_bytes(hashlib.blake2b(n.encode(), digest_size=8).digest(), "big", signed=True)
+            for n in names
         }
     )
     with connection.cursor() as cursor:
@@ -192,7 +192,11 @@ def _lock_orders(channel: Channel, external_ids: list[str]) -> None:
 
 
 def _apply(channel: Channel, batch: list[_Prepared], result: SyncResult, source: str) -> None:
-    _lock_orders(channel, [p.data.external_id for p in batch])
+    _lock_orders(
+        channel,
+        [p.data.external_id for p in batch],
+        [p.data.customer.external_id for p in batch if p.data.customer],
+    )
     existing = {
         row["external_id"]: row
         for row in Order.objects.filter(

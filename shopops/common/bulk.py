@@ -93,6 +93,15 @@ def rows_update(model, fields: Sequence[str], rows: Sequence[Sequence]) -> None:
 def _array_literal(values) -> str:
     """A PostgreSQL array literal such as {1,NULL,"a"}: one text parameter per column instead of one
     adapted parameter per value (psycopg adapts list items one by one in Python)."""
+    values = list(values)
+    if not values:
+        return "{}"
+    first = values[0]
+    if values.count(first) == len(values):  # a constant column (timestamps of now, blank text)
+        return "{" + ",".join([_element(first)] * len(values)) + "}"
+    kinds = set(map(type, values))
+    if kinds <= {int, Decimal}:
+        return "{" + ",".join(map(str, values)) + "}"
     return "{" + ",".join(map(_element, values)) + "}"
 
 
