@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -89,8 +89,7 @@ def order_sync(
     if not prepared:
         return result
     try:
-        with transaction.atomic():
-            _apply(channel, prepared, result, source)
+        _apply_retrying(channel, prepared, result, source)
     except IntegrityError:
         # Something only the database could see (a constraint). Apply the orders one by one so that the
         # bad one is rejected and the others still land.
@@ -116,6 +115,30 @@ def order_total_expected(order: OrderIn) -> Decimal:
     + shipping fee + tax. A synced order's `total` must equal it."""
     lines = sum((line.quantity * line.unit_price - line.discount for line in order.lines), Decimal("0.00"))
     return lines - order.order_discount + order.shipping_fee + order.tax
+
+
+RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
+
+
+def _apply_retrying(
+    channel: Channel, prepared: list[_Prepared], result: SyncResult, source: str, attempts: int = 3
+) -> None:
+    """Apply in one transaction; a deadlock or serialization failure (the database chose this transaction
+    as the victim) is retried from scratch, a few times, before it is let through."""
+    for attempt in range(1, attempts + 1):
+        partial = SyncResult()
+        try:
+            with transaction.atomic():
+                _apply(channel, prepared, partial, source)
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) not in RETRYABLE_SQLSTATES or attempt == attempts:
+                raise
+            continue
+        result.created += partial.created
+        result.updated += partial.updated
+        result.unchanged += partial.unchanged
+        result.rejected.extend(partial.rejected)
+        return
 
 
 def _prepare(channel: Channel, orders: list[OrderIn], result: SyncResult) -> list[_Prepared]:

@@ -142,3 +142,31 @@ def test_orders_naming_skus_in_opposite_order_never_deadlock():
     assert run_threads(buy, [(n,) for n in range(20)]) == []
     assert Order.objects.count() == 200
     assert set(StockLevel.objects.values_list("reserved", flat=True)) == {200}
+
+
+def test_a_deadlock_victim_is_retried(monkeypatch):
+    """The database may pick a sync as a deadlock victim; the batch is retried, not lost."""
+    from django.db import OperationalError
+
+    from orders import services
+
+    ChannelFactory(code="tmall")
+    east = WarehouseFactory(code="east", provinces_served=["上海"])
+    stock.stock_receive(sku_id=SKUFactory(code="A").pk, warehouse=east, quantity=10, reference="opening")
+    real_apply, calls = services._apply, []
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            real_apply(*args, **kwargs)  # writes, then the transaction dies: nothing may remain
+            raise OperationalError("deadlock detected") from Deadlock()
+        return real_apply(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_apply", flaky)
+    result = order_sync(channel_code="tmall", orders=[make_order(1, [("A", 2, "1.00")])])
+    assert (len(calls), result.created) == (2, 1)
+    assert Order.objects.count() == 1
+    assert StockLevel.objects.get().reserved == 2

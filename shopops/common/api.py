@@ -30,6 +30,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
@@ -335,3 +336,16 @@ def channel_codes() -> set[str]:
             'e.g. "orders.selectors.channel_list".'
         )
     return {channel.code for channel in import_string(path)()}
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler, plus: an unexpected error answers JSON (logged with its traceback), not HTML."""
+    import logging
+
+    from rest_framework.views import exception_handler
+
+    response = exception_handler(exc, context)
+    if response is None:
+        logging.getLogger("shopops.api").exception("Unhandled error in %s", context.get("view"))
+        return Response({"detail": "Server error. It has been logged; please retry later."}, status=500)
+    return response

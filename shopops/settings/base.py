@@ -137,6 +137,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
+    "EXCEPTION_HANDLER": "shopops.common.api.api_exception_handler",
 }
 # Lower layers validate a channel code without importing orders (shared/design.md layers).
 SHOPOPS_CHANNEL_LIST_SELECTOR = "orders.selectors.channel_list"
