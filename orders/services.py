@@ -25,7 +25,7 @@ from inventory.services import Demand, DemandLine, MovementSpec
 from orders.models import Channel, Customer, Order, OrderAllocation, OrderEvent, OrderException, OrderLine
 from orders.rates import rates_for
 from orders.schemas import OrderIn, order_hash
-from shopops.common.bulk import rows_insert, rows_insert_with_ids, rows_update
+from shopops.common.bulk import array_literal, rows_insert, rows_insert_with_ids, rows_update
 from shopops.common.money import to_money
 from shopops.common.regions import province_is_known, province_normalize
 
@@ -196,14 +196,13 @@ def _prepare(channel: Channel, orders: list[OrderIn], result: SyncResult) -> lis
     return prepared
 
 
-def _lock_orders(channel: Channel, external_ids: list[str], customer_ids: list[str] = ()) -> None:
-    """Serialize concurrent syncs of the same orders and customers: one transaction-scoped advisory lock per
-    order and per customer key, all taken in one sorted pass so two batches never wait on each other in a
-    cycle (row locks on orders and customers are then uncontended). (SQLite writes are
+def _lock_orders(channel: Channel, external_ids: list[str]) -> None:
+    """Serialize concurrent syncs of the same orders: one transaction-scoped advisory lock per order key,
+    all taken in one sorted pass so two batches never wait on each other in a cycle. (SQLite writes are
     serialized by its database lock already.)"""
     if connection.vendor != "postgresql":
         return
-    names = [f"o:{channel.pk}:{e}" for e in external_ids] + [f"c:{channel.pk}:{c}" for c in customer_ids]
+    names = [f"o:{channel.pk}:{e}" for e in external_ids]
     keys = sorted(
         {
             int.from_bytes(hashlib.blake2b(n.encode(), digest_size=8).digest(), "big", signed=True)
@@ -215,11 +214,7 @@ def _lock_orders(channel: Channel, external_ids: list[str], customer_ids: list[s
 
 
 def _apply(channel: Channel, batch: list[_Prepared], result: SyncResult, source: str) -> None:
-    _lock_orders(
-        channel,
-        [p.data.external_id for p in batch],
-        [p.data.customer.external_id for p in batch if p.data.customer],
-    )
+    _lock_orders(channel, [p.data.external_id for p in batch])
     existing = {
         row["external_id"]: row
         for row in Order.objects.filter(
@@ -551,6 +546,8 @@ def _customers_upsert(channel: Channel, items: list[_Prepared], now) -> dict[str
             first_seen[c.external_id] = placed
     if not incoming:
         return {}
+    if connection.vendor == "postgresql":
+        return _customers_upsert_pg(channel, incoming, first_seen, now)
     fields = ("id", "external_id", "name", "phone", "email", "province", "first_order_at")
     current = {
         row[1]: row
@@ -590,6 +587,50 @@ def _customers_upsert(channel: Channel, items: list[_Prepared], now) -> dict[str
             changed.append((pk, *details, new_first, now))
     rows_update(Customer, ["name", "phone", "email", "province", "first_order_at", "updated_at"], changed)
     return {ext: row[0] for ext, row in current.items()}
+
+
+CUSTOMER_UPSERT_SQL = """
+INSERT INTO orders_customer
+    (channel_id, external_id, name, phone, email, province, first_order_at, created_at, updated_at)
+SELECT %(channel)s, v.external_id, v.name, v.phone, v.email, v.province, v.first_order_at, %(now)s, %(now)s
+FROM unnest(%(external_id)s::varchar[], %(name)s::varchar[], %(phone)s::varchar[], %(email)s::varchar[],
+            %(province)s::varchar[], %(first)s::timestamptz[])
+     AS v(external_id, name, phone, email, province, first_order_at)
+ORDER BY v.external_id
+ON CONFLICT (channel_id, external_id) DO UPDATE SET
+    name = EXCLUDED.name, phone = EXCLUDED.phone, email = EXCLUDED.email, province = EXCLUDED.province,
+    first_order_at = LEAST(orders_customer.first_order_at, EXCLUDED.first_order_at), updated_at = %(now)s
+WHERE (orders_customer.name, orders_customer.phone, orders_customer.email, orders_customer.province)
+      IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.phone, EXCLUDED.email, EXCLUDED.province)
+   OR orders_customer.first_order_at IS NULL OR EXCLUDED.first_order_at < orders_customer.first_order_at
+"""
+
+
+def _customers_upsert_pg(channel: Channel, incoming: dict, first_seen: dict, now) -> dict[str, int]:
+    """One INSERT … ON CONFLICT DO UPDATE over the customers sorted by external id: every transaction locks
+    the customers it touches in that one order, so concurrent batches sharing customers cannot deadlock
+    (the conflicting row is locked even when nothing about it changed)."""
+    keys = sorted(incoming)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            CUSTOMER_UPSERT_SQL,
+            {
+                "channel": channel.pk,
+                "now": now,
+                "external_id": array_literal(keys),
+                "name": array_literal(incoming[k][0] for k in keys),
+                "phone": array_literal(incoming[k][1] for k in keys),
+                "email": array_literal(incoming[k][2] for k in keys),
+                "province": array_literal(incoming[k][3] for k in keys),
+                "first": array_literal(first_seen[k] for k in keys),
+            },
+        )
+        cursor.execute(
+            "SELECT external_id, id FROM orders_customer "
+            "WHERE channel_id = %s AND external_id = ANY(%s::varchar[])",
+            [channel.pk, array_literal(keys)],
+        )
+        return dict(cursor.fetchall())
 
 
 def order_exception_resolve(*, exception: OrderException, note: str, user) -> OrderException:

@@ -170,3 +170,38 @@ def test_a_deadlock_victim_is_retried(monkeypatch):
     assert (len(calls), result.created) == (2, 1)
     assert Order.objects.count() == 1
     assert StockLevel.objects.get().reserved == 2
+
+
+def _deadlocks() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def test_concurrent_batches_sharing_customers_never_deadlock():
+    """Customers are locked in one order by every batch (existing by id, new ones by external id)."""
+    import random
+
+    ChannelFactory(code="tmall")
+    east = WarehouseFactory(code="east", provinces_served=["上海"])
+    codes = [f"S{i}" for i in range(30)]
+    for code in codes:
+        stock.stock_receive(
+            sku_id=SKUFactory(code=code).pk, warehouse=east, quantity=100_000, reference="opening"
+        )
+    before = _deadlocks()
+
+    def buy(n):
+        rng = random.Random(n)
+        for batch in range(4):
+            orders = []
+            for k in range(40):
+                order = make_order(n * 10_000 + batch * 100 + k, [(rng.choice(codes), 1, "2.00")])
+                order.customer.external_id = f"SHARED-{rng.randrange(25)}"
+                order.customer.phone = f"1380000{n:04d}"  # details change: existing customers are updated
+                orders.append(order)
+            order_sync(channel_code="tmall", orders=orders)
+
+    assert run_threads(buy, [(n,) for n in range(8)]) == []
+    assert Order.objects.count() == 8 * 4 * 40
+    assert _deadlocks() == before

@@ -53,7 +53,7 @@ def rows_insert(
         model.objects.bulk_create(objs, batch_size=1000, ignore_conflicts=ignore_conflicts)
         return [obj.pk for obj in objs]
     columns = [_column(model, f) for f in fields]
-    arrays = [_array_literal(col) for col in zip(*rows, strict=True)]
+    arrays = [array_literal(col) for col in zip(*rows, strict=True)]
     names = ", ".join(connection.ops.quote_name(c[0]) for c in columns)
     unnest = ", ".join(f"%s::{c[1]}[]" for c in columns)
     with connection.cursor() as cursor:
@@ -77,7 +77,7 @@ def rows_update(model, fields: Sequence[str], rows: Sequence[Sequence]) -> None:
         model.objects.bulk_update(objs, [model._meta.get_field(f).name for f in fields], batch_size=500)
         return
     columns = [_column(model, f) for f in fields]
-    arrays = [_array_literal(col) for col in zip(*rows, strict=True)]
+    arrays = [array_literal(col) for col in zip(*rows, strict=True)]
     q = connection.ops.quote_name
     sets = ", ".join(f"{q(c[0])} = v.{q(c[0])}" for c in columns)
     unnest = ", ".join(["%s::bigint[]", *(f"%s::{c[1]}[]" for c in columns)])
@@ -90,7 +90,7 @@ def rows_update(model, fields: Sequence[str], rows: Sequence[Sequence]) -> None:
         )
 
 
-def _array_literal(values) -> str:
+def array_literal(values) -> str:
     """A PostgreSQL array literal such as {1,NULL,"a"}: one text parameter per column instead of one
     adapted parameter per value (psycopg adapts list items one by one in Python)."""
     values = list(values)

@@ -40,6 +40,6 @@ def test_rows_round_trip_whatever_the_text():
 
 
 def test_decimal_values_keep_their_cents():
-    from shopops.common.bulk import _array_literal
+    from shopops.common.bulk import array_literal
 
-    assert _array_literal([Decimal("1.10"), None, 3, True]) == "{1.10,NULL,3,t}"
+    assert array_literal([Decimal("1.10"), None, 3, True]) == "{1.10,NULL,3,t}"
