@@ -222,7 +222,11 @@ class OrderAllocation(models.Model):
         db_index=False,
     )
     warehouse = models.ForeignKey(
-        "inventory.Warehouse", verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="+"
+        "inventory.Warehouse",
+        verbose_name=_("warehouse"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     quantity = models.PositiveIntegerField(_("quantity"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RESERVED)
