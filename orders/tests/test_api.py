@@ -1,5 +1,6 @@
 """The orders API contract: exact JSON shapes, status codes and rejection reasons."""
 
+import copy
 import json
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ from django.core.cache import cache
 from catalog.tests.factories import SKUFactory
 from inventory import services as stock
 from inventory.tests.factories import WarehouseFactory
+from orders.api.views import SYNC_EXAMPLE
 from orders.models import Order
 from orders.tests.factories import ChannelFactory
 from shopops.common.models import ApiClient
@@ -36,27 +38,8 @@ def key_for(*scopes):
 
 
 def order(**overrides):
-    data = {
-        "external_id": "T100023",
-        "placed_at": "2026-06-18T10:21:00+08:00",
-        "updated_at": "2026-06-18T10:25:00+08:00",
-        "status": "paid",
-        "currency": "CNY",
-        "payment_method": "alipay",
-        "customer": {
-            "external_id": "C881",
-            "name": "王芳",
-            "phone": "13800000000",
-            "email": None,
-            "province": "上海",
-        },
-        "shipping_fee": "0.00",
-        "tax": "0.00",
-        "order_discount": "20.00",
-        "coupon_code": "DOUBLE11",
-        "total": "218.00",
-        "lines": [{"sku": "SKU-0001", "quantity": 2, "unit_price": "129.00", "discount": "20.00"}],
-    }
+    """The documented example order (the API docs show the same), with overrides."""
+    data = copy.deepcopy(SYNC_EXAMPLE["orders"][0])
     data.update(overrides)
     return data
 

@@ -1,5 +1,6 @@
 """order_sync: the rules of the sync contract, checked on the service (the API adds auth and shape)."""
 
+import copy
 from datetime import date
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ from inventory import services as stock
 from inventory.models import StockLevel, StockMovement, UnmetDemand
 from inventory.selectors import ledger_mismatches
 from inventory.tests.factories import WarehouseFactory
+from orders.api.views import SYNC_EXAMPLE
 from orders.models import Channel, Customer, ExchangeRate, Order, OrderAllocation, OrderEvent, OrderException
 from orders.schemas import order_parse
 from orders.services import order_sync
@@ -32,29 +34,10 @@ def shop(db):
 
 
 def payload(**overrides):
-    order = {
-        "external_id": "T100023",
-        "placed_at": "2026-06-18T10:21:00+08:00",
-        "updated_at": "2026-06-18T10:25:00+08:00",
-        "status": "paid",
-        "currency": "CNY",
-        "payment_method": "alipay",
-        "customer": {
-            "external_id": "C881",
-            "name": "王芳",
-            "phone": "13800000000",
-            "email": None,
-            "province": "上海",
-        },
-        "shipping_fee": "0.00",
-        "tax": "0.00",
-        "order_discount": "20.00",
-        "coupon_code": "DOUBLE11",
-        "total": "218.00",
-        "lines": [{"sku": "SKU-0001", "quantity": 2, "unit_price": "129.00", "discount": "20.00"}],
-    }
-    order.update(overrides)
-    return order
+    """The documented example order (the API docs show the same), with overrides."""
+    data = copy.deepcopy(SYNC_EXAMPLE["orders"][0])
+    data.update(overrides)
+    return data
 
 
 def sync(*orders, channel="tmall"):
