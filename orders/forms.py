@@ -6,11 +6,11 @@ from django import forms
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
-from orders import channel_settings, rates
+from orders import channel_settings, rates, selectors
 
 RATE_IMPORT_MAX_BYTES = 1024 * 1024  # ~30,000 rate lines; the signed copy must fit a form field
 RATE_IMPORT_PREVIEW_MAX_AGE = 60 * 60  # seconds a preview may be confirmed
-_RATE_IMPORT_SALT = "orders.rates.import-preview"
+ORDER_IMPORT_MAX_BYTES = 2 * 1024 * 1024  # ~15,000 order lines; the signed copy must fit a form field
 _INPUT = "form-control form-control-sm"
 
 
@@ -46,8 +46,10 @@ class RateForm(forms.Form):
             self.add_error(error.field if error.field in self.fields else None, error.message)
 
 
-class RateImportForm(forms.Form):
-    """The uploaded CSV file; `text` holds its decoded content once valid."""
+class CsvUploadForm(forms.Form):
+    """An uploaded CSV file (UTF-8 with or without BOM, or GB18030); `text` holds it decoded once valid."""
+
+    max_bytes = 1024 * 1024
 
     file = forms.FileField(
         label=_("CSV file"),
@@ -56,9 +58,9 @@ class RateImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > RATE_IMPORT_MAX_BYTES:
+        if upload.size > self.max_bytes:
             raise forms.ValidationError(
-                _("The file is larger than %(size)s MB.") % {"size": RATE_IMPORT_MAX_BYTES // (1024 * 1024)}
+                _("The file is larger than %(size)s MB.") % {"size": self.max_bytes // (1024 * 1024)}
             )
         try:
             self.text = rates.csv_text_decode(upload.read())
@@ -69,13 +71,12 @@ class RateImportForm(forms.Form):
         return upload
 
 
-def rate_import_sign(*, user, name: str, text: str) -> str:
-    """The previewed file, signed for the confirm step: only this user may apply it, within the hour."""
-    return signing.dumps({"user": user.pk, "name": name, "text": text}, salt=_RATE_IMPORT_SALT, compress=True)
+class SignedPreviewForm(forms.Form):
+    """The confirm step of an import: carries the previewed file back, signed for this user and for an
+    hour, so that nothing is stored between the steps and nothing can be altered in between."""
 
-
-class RateImportConfirmForm(forms.Form):
-    """The confirm step: carries the previewed file back, signed, so that it cannot be altered."""
+    salt = ""
+    max_age = 60 * 60  # seconds a preview may be confirmed
 
     payload = forms.CharField(widget=forms.HiddenInput)
 
@@ -83,11 +84,13 @@ class RateImportConfirmForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
 
+    @classmethod
+    def sign(cls, *, user, **data) -> str:
+        return signing.dumps({"user": user.pk, **data}, salt=cls.salt, compress=True)
+
     def clean_payload(self):
         try:
-            payload = signing.loads(
-                self.cleaned_data["payload"], salt=_RATE_IMPORT_SALT, max_age=RATE_IMPORT_PREVIEW_MAX_AGE
-            )
+            payload = signing.loads(self.cleaned_data["payload"], salt=self.salt, max_age=self.max_age)
         except signing.SignatureExpired as exc:
             raise forms.ValidationError(_("The preview has expired: upload the file again.")) from exc
         except signing.BadSignature as exc:
@@ -97,6 +100,57 @@ class RateImportConfirmForm(forms.Form):
         if not isinstance(payload, dict) or payload.get("user") != self.user.pk:
             raise forms.ValidationError(_("The preview could not be verified: upload the file again."))
         return payload
+
+
+class RateImportForm(CsvUploadForm):
+    max_bytes = RATE_IMPORT_MAX_BYTES  # ~30,000 rate lines; the signed copy must fit a form field
+
+
+class RateImportConfirmForm(SignedPreviewForm):
+    salt = "orders.rates.import-preview"
+    max_age = RATE_IMPORT_PREVIEW_MAX_AGE
+
+
+def rate_import_sign(*, user, name: str, text: str) -> str:
+    """The previewed rates file, signed for the confirm step."""
+    return RateImportConfirmForm.sign(user=user, name=name, text=text)
+
+
+class OrderImportForm(CsvUploadForm):
+    """The channel and the marketplace export."""
+
+    max_bytes = ORDER_IMPORT_MAX_BYTES
+    field_order = ["channel", "file"]
+
+    channel = forms.ChoiceField(
+        label=_("Channel"), widget=forms.Select(attrs={"class": "form-select form-select-sm"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].choices = [("", "—")] + [
+            (channel.code, f"{channel.name} ({channel.code})") for channel in selectors.channel_list()
+        ]
+
+
+class OrderImportConfirmForm(SignedPreviewForm):
+    """Also carries the choice to import the orders whose totals do not reconcile."""
+
+    salt = "orders.imports.order-import-preview"
+
+    include_mismatched = forms.BooleanField(
+        required=False,
+        label=_(
+            "Also import the orders whose total does not add up, with the total of their lines, "
+            "and put each in the exceptions queue"
+        ),
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+
+def order_import_sign(*, user, channel: str, name: str, text: str) -> str:
+    """The previewed order export, signed for the confirm step."""
+    return OrderImportConfirmForm.sign(user=user, channel=channel, name=name, text=text)
 
 
 # --- order desk -----------------------------------------------------------------------------------------

@@ -6,9 +6,7 @@ step reads and checks it again before applying, all or nothing.
 
 import csv
 
-from django import forms
 from django.contrib import messages
-from django.core import signing
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,17 +14,13 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from orders import imports, selectors
-from orders.rates import csv_text_decode
+from orders import imports
+from orders.forms import ORDER_IMPORT_MAX_BYTES, OrderImportConfirmForm, OrderImportForm, order_import_sign
 from orders.views_rates import roles_required
 from shopops.common import roles
 
 ORDER_IMPORTERS = frozenset({roles.OPERATIONS, roles.ADMIN})
-ORDER_IMPORT_MAX_BYTES = 2 * 1024 * 1024  # ~15,000 order lines; the signed copy must fit a form field
-ORDER_IMPORT_PREVIEW_MAX_AGE = 60 * 60  # seconds a preview may be confirmed
 PREVIEW_ROWS_SHOWN = 200
-_SALT = "orders.imports.order-import-preview"
-_INPUT = "form-control form-control-sm"
 TEMPLATE = "orders/order_import.html"
 
 # The page's format table: (column, required, aliases, what it holds)
@@ -67,79 +61,6 @@ TEMPLATE_ROWS = (
     + ("SKU-0001", "2", "129.00", "20.00", "0.00", "0.00", "297.00"),
     ("TB20260618001", "", "", "", "", "", "", "SKU-0002", "1", "59.00", "0.00", "", "", ""),
 )
-
-
-class OrderImportForm(forms.Form):
-    """The channel and the uploaded export; `text` holds the decoded file once valid."""
-
-    channel = forms.ChoiceField(
-        label=gettext_lazy("Channel"), widget=forms.Select(attrs={"class": "form-select form-select-sm"})
-    )
-    file = forms.FileField(
-        label=gettext_lazy("CSV file"),
-        widget=forms.FileInput(attrs={"class": _INPUT, "accept": ".csv,text/csv"}),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["channel"].choices = [("", "—")] + [
-            (channel.code, f"{channel.name} ({channel.code})") for channel in selectors.channel_list()
-        ]
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > ORDER_IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(size)s MB.") % {"size": ORDER_IMPORT_MAX_BYTES // (1024 * 1024)}
-            )
-        try:
-            self.text = csv_text_decode(upload.read())
-        except UnicodeDecodeError as exc:
-            raise forms.ValidationError(_("The file is not CSV text in UTF-8 or GB18030.")) from exc
-        if "\x00" in self.text:
-            raise forms.ValidationError(_("The file is not CSV text in UTF-8 or GB18030."))
-        return upload
-
-
-def order_import_sign(*, user, channel: str, name: str, text: str) -> str:
-    """The previewed file, signed for the confirm step: only this user may apply it, within the hour."""
-    return signing.dumps(
-        {"user": user.pk, "channel": channel, "name": name, "text": text}, salt=_SALT, compress=True
-    )
-
-
-class OrderImportConfirmForm(forms.Form):
-    """The confirm step: the previewed file, signed so that it cannot be altered, and the choice to import
-    the orders whose totals do not reconcile."""
-
-    payload = forms.CharField(widget=forms.HiddenInput)
-    include_mismatched = forms.BooleanField(
-        required=False,
-        label=gettext_lazy(
-            "Also import the orders whose total does not add up, with the total of their lines, "
-            "and put each in the exceptions queue"
-        ),
-        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-
-    def clean_payload(self):
-        try:
-            payload = signing.loads(
-                self.cleaned_data["payload"], salt=_SALT, max_age=ORDER_IMPORT_PREVIEW_MAX_AGE
-            )
-        except signing.SignatureExpired as exc:
-            raise forms.ValidationError(_("The preview has expired: upload the file again.")) from exc
-        except signing.BadSignature as exc:
-            raise forms.ValidationError(
-                _("The preview could not be verified: upload the file again.")
-            ) from exc
-        if not isinstance(payload, dict) or payload.get("user") != self.user.pk:
-            raise forms.ValidationError(_("The preview could not be verified: upload the file again."))
-        return payload
 
 
 def _template_csv() -> HttpResponse:

@@ -376,7 +376,7 @@ def test_service_dry_run_and_apply(shop):
 
 
 def test_a_tampered_or_foreign_confirmation_is_refused(client_for, make_user, shop):
-    from orders.views_import import order_import_sign
+    from orders.forms import order_import_sign
 
     client = client_for("operations")
     payload = payload_of(upload(client, read("orders_good.csv").encode()))
