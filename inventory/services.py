@@ -85,7 +85,9 @@ def _levels_locked(sku_ids: list[int]) -> list[tuple]:
             )
             return cursor.fetchall()
     return list(
-        StockLevel.objects.select_for_update().filter(sku_id__in=sku_ids).order_by("pk")
+        StockLevel.objects.select_for_update()
+        .filter(sku_id__in=sku_ids)
+        .order_by("pk")
         .values_list("pk", "sku_id", "warehouse_id", "on_hand", "reserved")
     )
 

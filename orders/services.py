@@ -216,24 +216,17 @@ def _lock_orders(channel: Channel, external_ids: list[str]) -> None:
 def _apply(channel: Channel, batch: list[_Prepared], result: SyncResult, source: str) -> None:
     _lock_orders(channel, [p.data.external_id for p in batch])
     existing = {
-        row["external_id"]: row
-        for row in Order.objects.filter(
-            channel=channel, external_id__in=[p.data.external_id for p in batch]
-        ).values(
-            "id",
-            "external_id",
-            "status",
-            "source_updated_at",
-            "payload_hash",
-            "created_at",
-            "paid_at",
-            "shipped_at",
-            "delivered_at",
-            "closed_at",
-            "refund_amount",
-        )
+        row["external_id"]: row for row in _orders_existing(channel, [p.data.external_id for p in batch])
     }
-    old_lines = _line_signatures([row["id"] for row in existing.values()])
+    old_lines = _line_signatures(
+        [
+            row["id"]
+            for item in batch
+            if (row := existing.get(item.data.external_id))
+            and row["payload_hash"] != item.digest
+            and item.data.updated_at >= row["source_updated_at"]
+        ]
+    )
     creates, updates = [], []
     for item in batch:
         row = existing.get(item.data.external_id)
@@ -331,6 +324,25 @@ def _apply(channel: Channel, batch: list[_Prepared], result: SyncResult, source:
                 ship=status in SHIPPED,
             )
         )
+    # Everything that needs no stock lock is written first: the stock rows stay locked from here to the
+    # commit, and concurrent batches touching the same SKUs wait for them.
+    rows_insert(
+        OrderEvent,
+        ["order", "kind", "from_status", "to_status", "detail", "source", "at"],
+        [(*e, source, now) for e in events],
+    )
+    exceptions: list[tuple] = []  # (order_id, kind, detail)
+    if channel.kind != Channel.Kind.CROSS_BORDER:
+        for order_id, values in [*zip(new_ids, new_values, strict=True), *touched]:
+            if not province_is_known(values["province"]):
+                exceptions.append(
+                    (order_id, OrderException.Kind.ADDRESS, f"Unknown province '{values['province']}'")
+                )
+    moved_on = [order_id for order_id, values in touched if values["status"] not in OPEN]
+    if moved_on:
+        OrderException.objects.filter(
+            order_id__in=moved_on, kind=OrderException.Kind.LATE, resolved_at__isnull=True
+        ).update(resolved_at=now, resolution_note="The order moved on to shipping or was closed.")
     reserved = inventory_services.stock_reserve(demands=demands, releases=releases, shipments=shipments)
     if released_ids:
         OrderAllocation.objects.filter(pk__in=released_ids).update(
@@ -355,7 +367,6 @@ def _apply(channel: Channel, batch: list[_Prepared], result: SyncResult, source:
         ],
     )
 
-    exceptions: list[tuple] = []  # (order_id, kind, detail)
     if reserved.backordered:
         line_order = dict(zip(line_ids, (row[0] for row in line_rows), strict=True))
         rows_update(OrderLine, ["backordered"], [(pk, units) for pk, units in reserved.backordered.items()])
@@ -366,27 +377,11 @@ def _apply(channel: Channel, batch: list[_Prepared], result: SyncResult, source:
             (order_id, OrderException.Kind.BACKORDER, f"{units} unit(s) could not be reserved")
             for order_id, units in sorted(short.items())
         ]
-    if channel.kind != Channel.Kind.CROSS_BORDER:
-        for order_id, values in [*zip(new_ids, new_values, strict=True), *touched]:
-            if not province_is_known(values["province"]):
-                exceptions.append(
-                    (order_id, OrderException.Kind.ADDRESS, f"Unknown province '{values['province']}'")
-                )
     rows_insert(
         OrderException,
         ["order", "kind", "detail", "created_at", "resolution_note"],
         [(*e, now, "") for e in exceptions],
         ignore_conflicts=True,
-    )
-    moved_on = [order_id for order_id, values in touched if values["status"] not in OPEN]
-    if moved_on:
-        OrderException.objects.filter(
-            order_id__in=moved_on, kind=OrderException.Kind.LATE, resolved_at__isnull=True
-        ).update(resolved_at=now, resolution_note="The order moved on to shipping or was closed.")
-    rows_insert(
-        OrderEvent,
-        ["order", "kind", "from_status", "to_status", "detail", "source", "at"],
-        [(*e, source, now) for e in events],
     )
     result.created += len(creates)
     result.updated += len(updates)
@@ -476,6 +471,39 @@ def _order_values(
     }
 
 
+EXISTING_FIELDS = [
+    "id",
+    "external_id",
+    "status",
+    "source_updated_at",
+    "payload_hash",
+    "created_at",
+    "paid_at",
+    "shipped_at",
+    "delivered_at",
+    "closed_at",
+    "refund_amount",
+]
+
+
+def _orders_existing(channel: Channel, external_ids: list[str]) -> list[dict]:
+    """The stored state of those of the orders that exist (one query; one array parameter on PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return list(
+            Order.objects.filter(channel=channel, external_id__in=external_ids).values(*EXISTING_FIELDS)
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # A join on the unique (channel, external id) index: the plan stays an index probe per id
+            # even while the table's statistics are stale (a bulk load, autovacuum behind).
+            f"SELECT {', '.join('o.' + f for f in EXISTING_FIELDS)} "  # noqa: S608
+            "FROM unnest(%s::varchar[]) AS e(external_id) "
+            "JOIN orders_order o ON o.channel_id = %s AND o.external_id = e.external_id",
+            [array_literal(external_ids), channel.pk],
+        )
+        return [dict(zip(EXISTING_FIELDS, row, strict=True)) for row in cursor.fetchall()]
+
+
 def _signature(item: _Prepared) -> tuple:
     return tuple(
         sorted(
@@ -486,6 +514,8 @@ def _signature(item: _Prepared) -> tuple:
 
 
 def _line_signatures(order_ids: list[int]) -> dict[int, tuple]:
+    if not order_ids:
+        return {}
     found: dict[int, list] = defaultdict(list)
     for order_id, sku_id, quantity, unit_price, discount in OrderLine.objects.filter(
         order_id__in=order_ids
@@ -589,7 +619,7 @@ def _customers_upsert(channel: Channel, items: list[_Prepared], now) -> dict[str
     return {ext: row[0] for ext, row in current.items()}
 
 
-CUSTOMER_UPSERT_SQL = """
+CUSTOMER_INSERT_SQL = """
 INSERT INTO orders_customer
     (channel_id, external_id, name, phone, email, province, first_order_at, created_at, updated_at)
 SELECT %(channel)s, v.external_id, v.name, v.phone, v.email, v.province, v.first_order_at, %(now)s, %(now)s
@@ -597,40 +627,82 @@ FROM unnest(%(external_id)s::varchar[], %(name)s::varchar[], %(phone)s::varchar[
             %(province)s::varchar[], %(first)s::timestamptz[])
      AS v(external_id, name, phone, email, province, first_order_at)
 ORDER BY v.external_id
-ON CONFLICT (channel_id, external_id) DO UPDATE SET
-    name = EXCLUDED.name, phone = EXCLUDED.phone, email = EXCLUDED.email, province = EXCLUDED.province,
-    first_order_at = LEAST(orders_customer.first_order_at, EXCLUDED.first_order_at), updated_at = %(now)s
-WHERE (orders_customer.name, orders_customer.phone, orders_customer.email, orders_customer.province)
-      IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.phone, EXCLUDED.email, EXCLUDED.province)
-   OR orders_customer.first_order_at IS NULL OR EXCLUDED.first_order_at < orders_customer.first_order_at
+ON CONFLICT (channel_id, external_id) DO NOTHING
+"""
+
+CUSTOMER_UPDATE_SQL = """
+UPDATE orders_customer AS c
+SET name = v.name, phone = v.phone, email = v.email, province = v.province,
+    first_order_at = LEAST(c.first_order_at, v.first_order_at), updated_at = %(now)s
+FROM unnest(%(id)s::bigint[], %(name)s::varchar[], %(phone)s::varchar[], %(email)s::varchar[],
+            %(province)s::varchar[], %(first)s::timestamptz[])
+     AS v(id, name, phone, email, province, first_order_at)
+WHERE c.id = v.id
 """
 
 
 def _customers_upsert_pg(channel: Channel, incoming: dict, first_seen: dict, now) -> dict[str, int]:
-    """One INSERT … ON CONFLICT DO UPDATE over the customers sorted by external id: every transaction locks
-    the customers it touches in that one order, so concurrent batches sharing customers cannot deadlock
-    (the conflicting row is locked even when nothing about it changed)."""
-    keys = sorted(incoming)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            CUSTOMER_UPSERT_SQL,
-            {
-                "channel": channel.pk,
-                "now": now,
-                "external_id": array_literal(keys),
-                "name": array_literal(incoming[k][0] for k in keys),
-                "phone": array_literal(incoming[k][1] for k in keys),
-                "email": array_literal(incoming[k][2] for k in keys),
-                "province": array_literal(incoming[k][3] for k in keys),
-                "first": array_literal(first_seen[k] for k in keys),
-            },
-        )
-        cursor.execute(
-            "SELECT external_id, id FROM orders_customer "
-            "WHERE channel_id = %s AND external_id = ANY(%s::varchar[])",
-            [channel.pk, array_literal(keys)],
-        )
-        return dict(cursor.fetchall())
+    """Customers are read without locks; only the new ones are inserted (ON CONFLICT DO NOTHING, sorted by
+    external id) and only those whose details changed are updated (sorted by id). A returning customer
+    with the same details is not locked, so concurrent batches sharing customers do not queue behind each
+    other, and the locks that are taken come in one order per phase (insert, then update): no deadlock."""
+
+    def current(keys: list[str]) -> dict[str, tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.id, c.external_id, c.name, c.phone, c.email, c.province, c.first_order_at "
+                "FROM unnest(%s::varchar[]) AS e(external_id) "
+                "JOIN orders_customer c ON c.channel_id = %s AND c.external_id = e.external_id",
+                [array_literal(keys), channel.pk],
+            )
+            return {row[1]: row for row in cursor.fetchall()}
+
+    found = current(sorted(incoming))
+    missing = sorted(ext for ext in incoming if ext not in found)
+    if missing:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                CUSTOMER_INSERT_SQL,
+                {
+                    "channel": channel.pk,
+                    "now": now,
+                    "external_id": array_literal(missing),
+                    "name": array_literal(incoming[k][0] for k in missing),
+                    "phone": array_literal(incoming[k][1] for k in missing),
+                    "email": array_literal(incoming[k][2] for k in missing),
+                    "province": array_literal(incoming[k][3] for k in missing),
+                    "first": array_literal(first_seen[k] for k in missing),
+                },
+            )
+        found.update(current(missing))  # inserted now, or by a concurrent batch that committed first
+    changed = sorted(
+        row
+        for ext, row in found.items()
+        if tuple(row[2:6]) != incoming[ext] or row[6] is None or first_seen[ext] < row[6]
+    )
+    if changed:
+        with connection.cursor() as cursor:
+            # An UPDATE … FROM visits rows in whatever order its join produces: lock them in id order first,
+            # with the lock the UPDATE itself takes (NO KEY UPDATE), which leaves the key-share locks of
+            # concurrent orders' foreign-key checks free to proceed.
+            cursor.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM orders_customer WHERE id = ANY(%s::bigint[]) "
+                "ORDER BY id FOR NO KEY UPDATE) AS locked",
+                [array_literal(row[0] for row in changed)],
+            )
+            cursor.execute(
+                CUSTOMER_UPDATE_SQL,
+                {
+                    "now": now,
+                    "id": array_literal(row[0] for row in changed),
+                    "name": array_literal(incoming[row[1]][0] for row in changed),
+                    "phone": array_literal(incoming[row[1]][1] for row in changed),
+                    "email": array_literal(incoming[row[1]][2] for row in changed),
+                    "province": array_literal(incoming[row[1]][3] for row in changed),
+                    "first": array_literal(first_seen[row[1]] for row in changed),
+                },
+            )
+    return {ext: row[0] for ext, row in found.items()}
 
 
 def order_exception_resolve(*, exception: OrderException, note: str, user) -> OrderException:

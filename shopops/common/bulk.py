@@ -22,12 +22,17 @@ def ids_reserve(model, count: int) -> list[int]:
     """Primary keys for `count` new rows, taken from the table's sequence (PostgreSQL only)."""
     if count == 0:
         return []
-    table = model._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
-        )
+        sequence = _SEQUENCES.get(model._meta.db_table)
+        if sequence is None:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])
+            sequence = _SEQUENCES[model._meta.db_table] = cursor.fetchone()[0]
+        # The sequence named once: pg_get_serial_sequence() in the select list would run per row.
+        cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count])
         return [row[0] for row in cursor.fetchall()]
+
+
+_SEQUENCES: dict[str, str] = {}
 
 
 def rows_insert_with_ids(model, fields: Sequence[str], rows: Sequence[Sequence]) -> list[int]:

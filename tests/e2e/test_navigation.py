@@ -17,9 +17,11 @@ def test_role_opens_every_page_in_its_navigation(role, page, demo_site, watch, s
     assert page.get_by_test_id("current-role").inner_text() == str(roles.ROLES[role])
     links = page.locator("[data-testid=main-nav] a.nav-link")
     areas = [(a.get_attribute("data-area"), a.get_attribute("href")) for a in links.all()]
-    assert [area for area, _ in areas] == [a for a in
-                                           ("home", "catalog", "orders", "inventory", "marketing", "service",
-                                            "finance", "reports") if role in roles.AREA_ROLES[a]]
+    assert [area for area, _ in areas] == [
+        a
+        for a in ("home", "catalog", "orders", "inventory", "marketing", "service", "finance", "reports")
+        if role in roles.AREA_ROLES[a]
+    ]
     for area, href in areas:
         response = page.goto(f"{demo_site['url']}{href}")
         assert response.status == 200, f"{role} {href}"
