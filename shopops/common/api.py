@@ -15,12 +15,9 @@ import math
 import re
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
@@ -329,13 +326,9 @@ def channel_codes() -> set[str]:
     composition root names the selector instead, in settings.SHOPOPS_CHANNEL_LIST_SELECTOR (a callable
     returning the active channels, objects with a `code`).
     """
-    path = getattr(settings, "SHOPOPS_CHANNEL_LIST_SELECTOR", "")
-    if not path:
-        raise ImproperlyConfigured(
-            "Set SHOPOPS_CHANNEL_LIST_SELECTOR to the dotted path of the active-channel selector, "
-            'e.g. "orders.selectors.channel_list".'
-        )
-    return {channel.code for channel in import_string(path)()}
+    from shopops.common.channels import channel_list
+
+    return {channel.code for channel in channel_list()}
 
 
 def api_exception_handler(exc, context):

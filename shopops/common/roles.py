@@ -70,9 +70,10 @@ ROLE_PERMISSIONS = {
         ("catalog", "orders", "inventory", "marketing", "service", "finance", "reports"), ("view",)
     )
     | {"reports": ("view", "add", "change")},
+    # Pricing below the margin floor (catalog.override_margin_floor) is the admin's, or given to a person.
     ADMIN: dict.fromkeys(
         ("catalog", "orders", "inventory", "marketing", "service", "finance", "reports", "common", "auth"),
-        ("view", "add", "change", "delete"),
+        ("view", "add", "change", "delete", "override"),
     ),
 }
 
