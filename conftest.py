@@ -3,9 +3,18 @@
 import os
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.utils import translation
 
 from shopops.common import roles
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A test that switches the language (a page in Chinese) must not change the next test's."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import random
+import socket
 import subprocess
 import sys
 import time
@@ -26,7 +27,8 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
-PORT = 8765
+DEFAULT_PORT = 8765
+PORT = DEFAULT_PORT
 N_SKUS = 10_000
 PROVINCES = ["上海", "江苏", "浙江", "广东", "北京", "四川", "山东", "湖北"]
 
@@ -232,11 +234,17 @@ def main():
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--clients", type=int, default=2, help="concurrent client connections")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="a free local port for gunicorn")
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL server (the bench creates its own database there).")
     admin_url, bench_url = database_urls(base)
+    global PORT
+    PORT = args.port
+    with socket.socket() as probe:  # another server on the port would answer instead of ours
+        if probe.connect_ex(("127.0.0.1", PORT)) == 0:
+            sys.exit(f"Port {PORT} is in use: pass --port with a free one.")
 
     print(f"Setting up shopops_bench: {N_SKUS:,} SKUs x 4 warehouses …", flush=True)
     key = setup_database(admin_url, bench_url)

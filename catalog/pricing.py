@@ -428,7 +428,7 @@ def recommend(facts: Facts, rules: Rules) -> Recommendation:
     strong = facts.units_28d > 0 and facts.units_28d >= facts.units_prev_28d * (1 + rules.strong_growth)
     if cover is not None and cover < facts.lead_time_days and strong:
         target = round_to_9(adjust(facts.price, rules.raise_step), minimum)
-        if target <= facts.price:  # the rise rounded away: the next X9 price up
+        if target <= facts.price:  # the rise rounded away: the next X9 price up (staff review the size)
             target = ceil_9(facts.price + CENT)
         figures["step"] = str(rules.raise_step)
         return Recommendation("raise", target, "raise", figures)

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from catalog import views_recs
+
+urlpatterns = [
+    path("recommendations/", views_recs.recommendations, name="recommendations"),
+]

@@ -119,3 +119,42 @@ def stock_available_list(*, skus: Iterable) -> list[dict]:
         }
         for sku in skus
     ]
+
+
+def stock_available_by_sku() -> dict[int, int]:
+    """Available-to-sell per SKU id over the active warehouses, in one aggregate query: the sum per
+    warehouse of on hand - reserved floored at 0 (as `stock_available_list`). SKUs without stock levels
+    are absent (read them as 0)."""
+    from django.db.models import Value
+    from django.db.models.functions import Greatest
+
+    rows = (
+        StockLevel.objects.filter(warehouse__active=True)
+        .values("sku_id")
+        .annotate(
+            available=Sum(Greatest(F("on_hand") - F("reserved"), Value(0)), output_field=IntegerField())
+        )
+        .order_by()
+    )
+    return {row["sku_id"]: row["available"] or 0 for row in rows}
+
+
+def sku_stock_by_warehouse(sku_id: int) -> list[dict]:
+    """One SKU's stock in each active warehouse that holds a stock level for it, by warehouse code:
+    [{"warehouse": code, "warehouse_name": name, "on_hand", "reserved", "available"}], where available =
+    on hand - reserved (never negative). Read by catalog's SKU page (settings.SHOPOPS_SKU_STOCK_SELECTOR)."""
+    rows = (
+        StockLevel.objects.filter(sku_id=sku_id, warehouse__active=True)
+        .order_by("warehouse__code")
+        .values_list("warehouse__code", "warehouse__name", "on_hand", "reserved")
+    )
+    return [
+        {
+            "warehouse": code,
+            "warehouse_name": name,
+            "on_hand": on_hand,
+            "reserved": reserved,
+            "available": max(on_hand - reserved, 0),
+        }
+        for code, name, on_hand, reserved in rows
+    ]

@@ -15,7 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from inventory.models import StockLevel, StockMovement, UnmetDemand, Warehouse
-from shopops.common.bulk import rows_insert
+from shopops.common.bulk import pg_execute, rows_insert
 from shopops.common.regions import province_normalize
 
 MOVEMENT_FIELDS = [
@@ -77,13 +77,11 @@ class ReserveResult:
 def _levels_locked(sku_ids: list[int]) -> list[tuple]:
     """(pk, sku_id, warehouse_id, on_hand, reserved) of every level of these SKUs, locked in pk order."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT id, sku_id, warehouse_id, on_hand, reserved FROM inventory_stocklevel "
-                "WHERE sku_id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
-                ["{" + ",".join(map(str, sku_ids)) + "}"],
-            )
-            return cursor.fetchall()
+        return pg_execute(
+            "SELECT id, sku_id, warehouse_id, on_hand, reserved FROM inventory_stocklevel "
+            "WHERE sku_id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
+            [sku_ids],
+        )
     return list(
         StockLevel.objects.select_for_update()
         .filter(sku_id__in=sku_ids)
@@ -140,18 +138,17 @@ class _Levels:
         now = timezone.now()
         try:
             if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "UPDATE inventory_stocklevel AS s SET on_hand = v.on_hand, reserved = v.reserved, "
-                        "updated_at = %s FROM unnest(%s::bigint[], %s::int[], %s::int[]) "
-                        "AS v(id, on_hand, reserved) WHERE s.id = v.id",
-                        [
-                            now,
-                            [self.pk[k] for k in keys],
-                            [self.on_hand[k] for k in keys],
-                            [self.reserved[k] for k in keys],
-                        ],
-                    )
+                pg_execute(
+                    "UPDATE inventory_stocklevel AS s SET on_hand = v.on_hand, reserved = v.reserved, "
+                    "updated_at = %s FROM unnest(%s::bigint[], %s::int[], %s::int[]) "
+                    "AS v(id, on_hand, reserved) WHERE s.id = v.id",
+                    [
+                        now,
+                        [self.pk[k] for k in keys],
+                        [self.on_hand[k] for k in keys],
+                        [self.reserved[k] for k in keys],
+                    ],
+                )
             else:
                 StockLevel.objects.bulk_update(
                     [

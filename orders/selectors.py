@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -456,3 +456,80 @@ def order_api_filters(params) -> tuple[dict, dict]:
         else:
             filters[name] = value
     return filters, errors
+
+
+def sku_sales_windows(*, end_date: date) -> list[dict]:
+    """Per SKU, what counted orders sold in the windows pricing reads, all ending on `end_date` (a shop-local
+    date, included), in one query over the order lines of the last 90 days:
+
+    [{"sku_id", "units_28d", "units_prev_28d", "revenue_28d", "revenue_90d"}, ...]
+
+    28 days = end_date - 27 .. end_date; the 28 days before = end_date - 55 .. end_date - 28; 90 days =
+    end_date - 89 .. end_date. Revenue is net of line discounts, in the shop currency (the order's rate),
+    to the cent. Only SKUs that sold something in the 90 days are listed."""
+    from django.db.models import DecimalField, ExpressionWrapper
+
+    from shopops.common.dates import day_start
+
+    t90, t56, t28, t_end = (day_start(end_date - timedelta(days=d)) for d in (89, 55, 27, -1))
+    revenue = ExpressionWrapper(
+        (F("quantity") * F("unit_price") - F("discount")) * F("order__exchange_rate"),
+        output_field=DecimalField(max_digits=20, decimal_places=6),
+    )
+    in_28 = Q(order__placed_at__gte=t28)
+    rows = (
+        OrderLine.objects.filter(order__placed_at__gte=t90, order__placed_at__lt=t_end)
+        .exclude(order__status__in=Order.NOT_COUNTED)
+        .values("sku_id")
+        .annotate(
+            units_28d=Sum("quantity", filter=in_28),
+            units_prev_28d=Sum("quantity", filter=Q(order__placed_at__gte=t56, order__placed_at__lt=t28)),
+            revenue_28d=Sum(revenue, filter=in_28),
+            revenue_90d=Sum(revenue),
+        )
+        .order_by("sku_id")
+    )
+    return [
+        {
+            "sku_id": row["sku_id"],
+            "units_28d": row["units_28d"] or 0,
+            "units_prev_28d": row["units_prev_28d"] or 0,
+            "revenue_28d": to_money(row["revenue_28d"] or ZERO),
+            "revenue_90d": to_money(row["revenue_90d"] or ZERO),
+        }
+        for row in rows
+    ]
+
+
+def sku_daily_sales(sku_id: int, *, days: int = 90, today: date | None = None) -> list[dict]:
+    """One SKU's sales on each of the last `days` shop-local days up to and including `today` (default:
+    today), oldest first, days without sales included as zeros: [{"day", "units", "revenue"}]. Counted
+    orders only (not pending, not cancelled); revenue is the lines' net amount (quantity x unit price -
+    line discount) in the shop currency, to the cent. Read by catalog's SKU page
+    (settings.SHOPOPS_SKU_SALES_SELECTOR)."""
+    today = today or timezone.localdate()
+    first = today - timedelta(days=days - 1)
+    lo, hi = day_range(first, today + timedelta(days=1))
+    tz = timezone.get_current_timezone()
+    rows = (
+        OrderLine.objects.filter(sku_id=sku_id, order__placed_at__gte=lo, order__placed_at__lt=hi)
+        .exclude(order__status__in=Order.NOT_COUNTED)
+        .annotate(day=TruncDate("order__placed_at", tzinfo=tz))
+        .values("day")
+        .annotate(
+            units=Sum("quantity"),
+            revenue=Sum(
+                (F("quantity") * F("unit_price") - F("discount")) * F("order__exchange_rate"),
+                output_field=DecimalField(max_digits=24, decimal_places=8),
+            ),
+        )
+    )
+    by_day = {row["day"]: row for row in rows}
+    return [
+        {
+            "day": day,
+            "units": by_day[day]["units"] if day in by_day else 0,
+            "revenue": to_money(by_day[day]["revenue"] or 0) if day in by_day else ZERO,
+        }
+        for day in (first + timedelta(days=i) for i in range(days))
+    ]

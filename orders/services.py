@@ -25,7 +25,7 @@ from inventory.services import Demand, DemandLine, MovementSpec
 from orders.models import Channel, Customer, Order, OrderAllocation, OrderEvent, OrderException, OrderLine
 from orders.rates import rates_for
 from orders.schemas import OrderIn, order_hash
-from shopops.common.bulk import array_literal, rows_insert, rows_insert_with_ids, rows_update
+from shopops.common.bulk import pg_execute, rows_insert, rows_insert_with_ids, rows_update
 from shopops.common.money import to_money
 from shopops.common.regions import province_is_known, province_normalize
 
@@ -209,8 +209,7 @@ def _lock_orders(channel: Channel, external_ids: list[str]) -> None:
             for n in names
         }
     )
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k", [keys])
+    pg_execute("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k", [keys])
 
 
 def _apply(channel: Channel, batch: list[_Prepared], result: SyncResult, source: str) -> None:
@@ -492,16 +491,15 @@ def _orders_existing(channel: Channel, external_ids: list[str]) -> list[dict]:
         return list(
             Order.objects.filter(channel=channel, external_id__in=external_ids).values(*EXISTING_FIELDS)
         )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # A join on the unique (channel, external id) index: the plan stays an index probe per id
-            # even while the table's statistics are stale (a bulk load, autovacuum behind).
-            f"SELECT {', '.join('o.' + f for f in EXISTING_FIELDS)} "  # noqa: S608
-            "FROM unnest(%s::varchar[]) AS e(external_id) "
-            "JOIN orders_order o ON o.channel_id = %s AND o.external_id = e.external_id",
-            [array_literal(external_ids), channel.pk],
-        )
-        return [dict(zip(EXISTING_FIELDS, row, strict=True)) for row in cursor.fetchall()]
+    rows = pg_execute(
+        # A join on the unique (channel, external id) index: the plan stays an index probe per id
+        # even while the table's statistics are stale (a bulk load, autovacuum behind).
+        f"SELECT {', '.join('o.' + f for f in EXISTING_FIELDS)} "  # noqa: S608
+        "FROM unnest(%s::varchar[]) AS e(external_id) "
+        "JOIN orders_order o ON o.channel_id = %s AND o.external_id = e.external_id",
+        [list(external_ids), channel.pk],
+    )
+    return [dict(zip(EXISTING_FIELDS, row, strict=True)) for row in rows]
 
 
 def _signature(item: _Prepared) -> tuple:
@@ -648,32 +646,30 @@ def _customers_upsert_pg(channel: Channel, incoming: dict, first_seen: dict, now
     other, and the locks that are taken come in one order per phase (insert, then update): no deadlock."""
 
     def current(keys: list[str]) -> dict[str, tuple]:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT c.id, c.external_id, c.name, c.phone, c.email, c.province, c.first_order_at "
-                "FROM unnest(%s::varchar[]) AS e(external_id) "
-                "JOIN orders_customer c ON c.channel_id = %s AND c.external_id = e.external_id",
-                [array_literal(keys), channel.pk],
-            )
-            return {row[1]: row for row in cursor.fetchall()}
+        rows = pg_execute(
+            "SELECT c.id, c.external_id, c.name, c.phone, c.email, c.province, c.first_order_at "
+            "FROM unnest(%s::varchar[]) AS e(external_id) "
+            "JOIN orders_customer c ON c.channel_id = %s AND c.external_id = e.external_id",
+            [keys, channel.pk],
+        )
+        return {row[1]: row for row in rows}
 
     found = current(sorted(incoming))
     missing = sorted(ext for ext in incoming if ext not in found)
     if missing:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                CUSTOMER_INSERT_SQL,
-                {
-                    "channel": channel.pk,
-                    "now": now,
-                    "external_id": array_literal(missing),
-                    "name": array_literal(incoming[k][0] for k in missing),
-                    "phone": array_literal(incoming[k][1] for k in missing),
-                    "email": array_literal(incoming[k][2] for k in missing),
-                    "province": array_literal(incoming[k][3] for k in missing),
-                    "first": array_literal(first_seen[k] for k in missing),
-                },
-            )
+        pg_execute(
+            CUSTOMER_INSERT_SQL,
+            {
+                "channel": channel.pk,
+                "now": now,
+                "external_id": missing,
+                "name": [incoming[k][0] for k in missing],
+                "phone": [incoming[k][1] for k in missing],
+                "email": [incoming[k][2] for k in missing],
+                "province": [incoming[k][3] for k in missing],
+                "first": [first_seen[k] for k in missing],
+            },
+        )
         found.update(current(missing))  # inserted now, or by a concurrent batch that committed first
     changed = sorted(
         row
@@ -681,27 +677,26 @@ def _customers_upsert_pg(channel: Channel, incoming: dict, first_seen: dict, now
         if tuple(row[2:6]) != incoming[ext] or row[6] is None or first_seen[ext] < row[6]
     )
     if changed:
-        with connection.cursor() as cursor:
-            # An UPDATE … FROM visits rows in whatever order its join produces: lock them in id order first,
-            # with the lock the UPDATE itself takes (NO KEY UPDATE), which leaves the key-share locks of
-            # concurrent orders' foreign-key checks free to proceed.
-            cursor.execute(
-                "SELECT count(*) FROM (SELECT 1 FROM orders_customer WHERE id = ANY(%s::bigint[]) "
-                "ORDER BY id FOR NO KEY UPDATE) AS locked",
-                [array_literal(row[0] for row in changed)],
-            )
-            cursor.execute(
-                CUSTOMER_UPDATE_SQL,
-                {
-                    "now": now,
-                    "id": array_literal(row[0] for row in changed),
-                    "name": array_literal(incoming[row[1]][0] for row in changed),
-                    "phone": array_literal(incoming[row[1]][1] for row in changed),
-                    "email": array_literal(incoming[row[1]][2] for row in changed),
-                    "province": array_literal(incoming[row[1]][3] for row in changed),
-                    "first": array_literal(first_seen[row[1]] for row in changed),
-                },
-            )
+        # An UPDATE … FROM visits rows in whatever order its join produces: lock them in id order first,
+        # with the lock the UPDATE itself takes (NO KEY UPDATE), which leaves the key-share locks of
+        # concurrent orders' foreign-key checks free to proceed.
+        pg_execute(
+            "SELECT count(*) FROM (SELECT 1 FROM orders_customer WHERE id = ANY(%s::bigint[]) "
+            "ORDER BY id FOR NO KEY UPDATE) AS locked",
+            [[row[0] for row in changed]],
+        )
+        pg_execute(
+            CUSTOMER_UPDATE_SQL,
+            {
+                "now": now,
+                "id": [row[0] for row in changed],
+                "name": [incoming[row[1]][0] for row in changed],
+                "phone": [incoming[row[1]][1] for row in changed],
+                "email": [incoming[row[1]][2] for row in changed],
+                "province": [incoming[row[1]][3] for row in changed],
+                "first": [first_seen[row[1]] for row in changed],
+            },
+        )
     return {ext: row[0] for ext, row in found.items()}
 
 

@@ -10,18 +10,71 @@ from datetime import date
 
 from celery import chain, shared_task
 
+from catalog import selectors as catalog_selectors
+from catalog import services as catalog_services
+from catalog import tasks as catalog_tasks
+from inventory import selectors as inventory_selectors
+from orders import selectors as order_selectors
 from reports import tasks as report_tasks
 from shopops.common.dates import shop_yesterday
+from shopops.common.jobs import job_run_record
+
+
+def sku_facts_gather(business_date: date) -> list[dict]:
+    """Per active SKU, what pricing needs from the higher apps, as plain data for
+    `catalog.services.sku_stats_store`: available stock now (inventory) and units / revenue sold in the
+    windows ending on `business_date` (order lines of counted orders: the reports rollup has no per-SKU
+    figures). Two aggregate queries, whatever the number of SKUs."""
+    available = inventory_selectors.stock_available_by_sku()
+    sales = {row["sku_id"]: row for row in order_selectors.sku_sales_windows(end_date=business_date)}
+    empty = {"units_28d": 0, "units_prev_28d": 0, "revenue_28d": 0, "revenue_90d": 0}
+    return [
+        {**empty, **sales.get(sku_id, {}), "sku_id": sku_id, "available": available.get(sku_id, 0)}
+        for sku_id in catalog_selectors.sku_ids_active()
+    ]
+
+
+@shared_task(name="shopops.nightly.sku_stats_store")
+def sku_stats_store(business_date: str) -> dict:
+    """The nightly SKU facts: gathered here (the top layer may read every app), stored by catalog."""
+    day = date.fromisoformat(business_date)
+    run = job_run_record(
+        job="catalog.sku_stats_store",
+        business_date=day,
+        work=lambda: {
+            "skus": catalog_services.sku_stats_store(business_date=day, rows=sku_facts_gather(day))
+        },
+    )
+    return run.detail
+
+
+def promotions_soon(business_date: date) -> dict[str, str]:
+    """SKU id -> the name of a promotion starting soon, for the price recommendations (they hold prices
+    before a campaign). The promotion calendar (marketing) is not built yet: no promotion is known, so the
+    mapping is empty. Gathered when the chain is built (the same night)."""
+    return {}
+
 
 # The steps, in order. Each is a task taking the business date as an ISO string.
 STEPS = [
     report_tasks.sales_rollup_build,
+    sku_stats_store,
+    catalog_tasks.price_recommendations_build,
 ]
+
+# Plain data from higher apps that a lower app's step needs: task name -> keyword arguments for the date.
+STEP_INPUTS = {
+    catalog_tasks.price_recommendations_build.name: lambda day: {"promotions": promotions_soon(day)},
+}
 
 
 def pipeline(business_date: date):
-    """The chain of steps for `business_date`. Steps are immutable signatures: each gets only the date."""
-    return chain(*(task.si(business_date.isoformat()) for task in STEPS))
+    """The chain of steps for `business_date`. Steps are immutable signatures: each gets the date (and the
+    plain data of STEP_INPUTS), not the previous step's result."""
+    iso = business_date.isoformat()
+    return chain(
+        *(task.si(iso, **STEP_INPUTS.get(task.name, lambda day: {})(business_date)) for task in STEPS)
+    )
 
 
 def run_now(business_date: date) -> list:

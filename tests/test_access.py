@@ -5,6 +5,7 @@ fails if a page exists that the table does not list."""
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from catalog.tests.factories import SKUFactory
 from orders.models import OrderException
 from orders.tests.factories import order_with_lines
 from shopops.common import roles
@@ -24,6 +25,20 @@ OPS, PLAN, MKT, SVC, FIN, MGR, ADM = (
 PAGES = {
     "home": ALL,
     "catalog:overview": {OPS, PLAN, MKT, FIN, MGR, ADM},
+    "catalog:sku-list": {OPS, PLAN, MKT, FIN, MGR, ADM},
+    "catalog:sku-detail": {OPS, PLAN, MKT, FIN, MGR, ADM},
+    "catalog:import": {OPS, ADM},
+    "catalog:competitor-import": {OPS, ADM},
+    "catalog:export": {OPS, ADM},
+    # pricing tools: operations and admin (catalog.change_sku); manager and the others are read-only
+    "catalog:sku-price": {OPS, ADM},
+    "catalog:sku-costs": {OPS, ADM},
+    "catalog:bulk-price": {OPS, ADM},
+    "catalog:channel-prices": {OPS, ADM},
+    "catalog:tier-prices": {OPS, ADM},
+    "catalog:bundles": {OPS, ADM},
+    "catalog:bundle-create": {OPS, ADM},
+    "catalog:recommendations": {OPS, PLAN, MKT, FIN, MGR, ADM},
     "orders:overview": {OPS, SVC, FIN, MGR, ADM},
     "orders:order-detail": {OPS, SVC, FIN, MGR, ADM},
     "orders:exception-list": {OPS, SVC, FIN, MGR, ADM},
@@ -71,7 +86,11 @@ def test_every_page_is_in_the_table():
 def page_urls(db):
     order = order_with_lines(lines=[])
     exception = OrderException.objects.create(order=order, kind=OrderException.Kind.ADDRESS)
+    tool_sku = SKUFactory(code="ACCESS-TOOLS-1")
     args = {
+        "catalog:sku-price": [tool_sku.code],
+        "catalog:sku-costs": [tool_sku.code],
+        "catalog:sku-detail": [tool_sku.code],
         "orders:order-detail": [order.pk],
         "orders:exception-resolve": [exception.pk],
         "orders:customer-detail": [order.customer.pk],

@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from catalog.models import SKU, Category
-from shopops.common.bulk import array_literal
+from shopops.common.bulk import pg_execute
 
 SKU_ORDERINGS = {
     "code": "code",
@@ -48,12 +48,10 @@ def sku_list(
 def sku_ids_and_costs(*, codes) -> dict[str, tuple]:
     """code -> (id, unit cost) for the given SKU codes that exist (one query)."""
     if connection.vendor == "postgresql":  # one array parameter, not one bound literal per code
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT code, id, unit_cost FROM catalog_sku WHERE code = ANY(%s::varchar[])",
-                [array_literal(codes)],
-            )
-            return {code: (pk, cost) for code, pk, cost in cursor.fetchall()}
+        rows = pg_execute(
+            "SELECT code, id, unit_cost FROM catalog_sku WHERE code = ANY(%s::varchar[])", [list(codes)]
+        )
+        return {code: (pk, cost) for code, pk, cost in rows}
     return {
         code: (pk, cost)
         for pk, code, cost in SKU.objects.filter(code__in=codes).values_list("id", "code", "unit_cost")

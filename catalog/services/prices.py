@@ -114,25 +114,54 @@ def floor_of(
     )
 
 
-def _current_value(sku: SKU, plan: PlannedPrice) -> Decimal | None:
-    if plan.field == Field.LIST_PRICE:
-        return sku.list_price
-    if plan.field == Field.CHANNEL_PRICE:
-        row = ChannelPrice.objects.filter(sku=sku, channel=plan.channel).first()
-        return row.price if row else sku.list_price
-    if plan.field == Field.TIER_PRICE:
-        row = MemberTierPrice.objects.filter(sku=sku, tier=plan.tier).first()
-        return row.price if row else None
-    raise ValueError(f"Not a price: {plan.field}")
+def _current_values(skus: dict, plans: list[PlannedPrice]) -> dict[PlannedPrice, Decimal | None]:
+    """Each plan's current value: the list price, the channel's price (else the list price), the tier's
+    price (else none). Two queries whatever the number of plans."""
+    ids = {p.sku_id for p in plans}
+    channel = (
+        {
+            (sku_id, code): price
+            for sku_id, code, price in ChannelPrice.objects.filter(
+                sku_id__in=ids, channel__in={p.channel for p in plans if p.field == Field.CHANNEL_PRICE}
+            ).values_list("sku_id", "channel", "price")
+        }
+        if any(p.field == Field.CHANNEL_PRICE for p in plans)
+        else {}
+    )
+    tier = (
+        {
+            (sku_id, code): price
+            for sku_id, code, price in MemberTierPrice.objects.filter(
+                sku_id__in=ids, tier__in={p.tier for p in plans if p.field == Field.TIER_PRICE}
+            ).values_list("sku_id", "tier", "price")
+        }
+        if any(p.field == Field.TIER_PRICE for p in plans)
+        else {}
+    )
+    values = {}
+    for plan in plans:
+        sku = skus[plan.sku_id]
+        if plan.field == Field.LIST_PRICE:
+            values[plan] = sku.list_price
+        elif plan.field == Field.CHANNEL_PRICE:
+            values[plan] = channel.get((plan.sku_id, plan.channel), sku.list_price)
+        elif plan.field == Field.TIER_PRICE:
+            values[plan] = tier.get((plan.sku_id, plan.tier))
+        else:
+            raise ValueError(f"Not a price: {plan.field}")
+    return values
 
 
 def prices_preview(plans: list[PlannedPrice], *, today: date | None = None) -> list[PreviewRow]:
     """What each planned price would do: old and new value, gross margin, the floor and whether it
     breaks it. Reads only."""
     settings = PricingSettings.current()
-    skus = SKU.objects.select_related("product__category__pricing", "costs").in_bulk(
-        {p.sku_id for p in plans}
+    skus = (
+        SKU.objects.select_related("product__category__pricing", "product__category__parent", "costs")
+        .prefetch_related("components__component__costs")
+        .in_bulk({p.sku_id for p in plans})
     )
+    current = _current_values(skus, plans)
     rows = []
     for plan in plans:
         sku = skus[plan.sku_id]
@@ -143,7 +172,7 @@ def prices_preview(plans: list[PlannedPrice], *, today: date | None = None) -> l
             PreviewRow(
                 plan=plan,
                 sku=sku,
-                old_value=_current_value(sku, plan),
+                old_value=current[plan],
                 landed=landed,
                 margin=pricing.gross_margin(plan.new_value, landed),
                 floor=floor,
@@ -156,7 +185,7 @@ def prices_preview(plans: list[PlannedPrice], *, today: date | None = None) -> l
 
 def _landed(sku: SKU, costs: pricing.Costs) -> Decimal:
     """A bundle's landed cost is its components'; any other SKU's is its own."""
-    components = list(sku.components.select_related("component__costs"))
+    components = list(sku.components.all())  # prefetched by prices_preview
     if not components:
         return costs.landed
     settings = PricingSettings.current()

@@ -1,4 +1,4 @@
-"""GET /api/v1/skus: the catalogue for API clients."""
+"""GET /api/v1/skus: the catalogue for API clients (the writes: test_api_write.py)."""
 
 from datetime import datetime
 from decimal import Decimal
@@ -62,6 +62,7 @@ def test_skus_in_exact_shape(api):
         role=SKU.Role.LONG_TAIL,
         active=False,
     )
+    brush.channel_prices.create(channel="tmall", price=Decimal("125"))
     brush.refresh_from_db()
 
     response = api()
@@ -77,8 +78,10 @@ def test_skus_in_exact_shape(api):
                 "unit_cost": "40.00",
                 "list_price": "129.50",
                 "weight_kg": "0.350",
+                "weight": "0.350",
                 "role": "hero",
                 "active": True,
+                "channel_prices": {"tmall": "125.00"},
             },
             {
                 "code": "SKU-0002",
@@ -87,8 +90,10 @@ def test_skus_in_exact_shape(api):
                 "unit_cost": "12.34",
                 "list_price": "39.00",
                 "weight_kg": "0.100",
+                "weight": "0.100",
                 "role": "long_tail",
                 "active": False,
+                "channel_prices": {},
             },
         ],
     }

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
+import psycopg
 from django.db import connection
 
 
@@ -58,16 +59,27 @@ def rows_insert(
         model.objects.bulk_create(objs, batch_size=1000, ignore_conflicts=ignore_conflicts)
         return [obj.pk for obj in objs]
     columns = [_column(model, f) for f in fields]
-    arrays = [array_literal(col) for col in zip(*rows, strict=True)]
+    arrays = [list(col) for col in zip(*rows, strict=True)]
     names = ", ".join(connection.ops.quote_name(c[0]) for c in columns)
     unnest = ", ".join(f"%s::{c[1]}[]" for c in columns)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({names}) "  # noqa: S608
-            f"SELECT * FROM unnest({unnest})" + (" ON CONFLICT DO NOTHING" if ignore_conflicts else ""),
-            arrays,
-        )
+    pg_execute(
+        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({names}) "  # noqa: S608
+        f"SELECT * FROM unnest({unnest})" + (" ON CONFLICT DO NOTHING" if ignore_conflicts else ""),
+        arrays,
+    )
     return None
+
+
+def pg_execute(sql: str, params: Sequence) -> list[tuple] | None:
+    """Run one statement on PostgreSQL with server-side parameter binding, in the current transaction.
+
+    Django's psycopg cursors bind client-side: every list parameter is turned into SQL text in Python.
+    Here lists travel as array parameters dumped by psycopg's C adapters (about 5x less Python for a
+    batch of thousands of values). Returns the rows when the statement returns any."""
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:  # Django's errors
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else None
 
 
 def rows_update(model, fields: Sequence[str], rows: Sequence[Sequence]) -> None:
@@ -82,17 +94,16 @@ def rows_update(model, fields: Sequence[str], rows: Sequence[Sequence]) -> None:
         model.objects.bulk_update(objs, [model._meta.get_field(f).name for f in fields], batch_size=500)
         return
     columns = [_column(model, f) for f in fields]
-    arrays = [array_literal(col) for col in zip(*rows, strict=True)]
+    arrays = [list(col) for col in zip(*rows, strict=True)]
     q = connection.ops.quote_name
     sets = ", ".join(f"{q(c[0])} = v.{q(c[0])}" for c in columns)
     unnest = ", ".join(["%s::bigint[]", *(f"%s::{c[1]}[]" for c in columns)])
     aliases = ", ".join(["pk", *(q(c[0]) for c in columns)])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {q(model._meta.db_table)} AS t SET {sets} "  # noqa: S608
-            f"FROM unnest({unnest}) AS v({aliases}) WHERE t.id = v.pk",
-            arrays,
-        )
+    pg_execute(
+        f"UPDATE {q(model._meta.db_table)} AS t SET {sets} "  # noqa: S608
+        f"FROM unnest({unnest}) AS v({aliases}) WHERE t.id = v.pk",
+        arrays,
+    )
 
 
 def array_literal(values) -> str:

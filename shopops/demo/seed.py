@@ -35,6 +35,7 @@ from orders.models import (
 )
 from reports.models import DailySales
 from shopops.demo import reference as ref
+from shopops.demo.pricing import PRICING_MODELS, pricing_seed
 from shopops.demo.writer import NULL_TS, Col, next_id, rows_write, sequences_reset
 
 DAY = 86_400
@@ -60,6 +61,7 @@ SCALES = {
 
 # The tables the seed fills, in an order that deletes children before parents.
 SEEDED_MODELS = [
+    *PRICING_MODELS,
     WebhookDelivery,
     OrderException,
     OrderEvent,
@@ -166,7 +168,9 @@ def seed_demo(
             raise DemoDataExists("The database already has shop data.")
         shop = _DemoShop(SCALES[scale], seed=seed, end_date=end_date, tz=tz, progress=progress)
         shop.generate()
-        return shop.write()
+        counts = shop.write()
+        counts.update(pricing_seed(scale=scale, seed=seed, end_date=end_date, tz=tz))
+        return counts
 
 
 def _external_dependents():

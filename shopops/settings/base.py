@@ -141,6 +141,9 @@ REST_FRAMEWORK = {
 }
 # Lower layers validate a channel code without importing orders (shared/design.md layers).
 SHOPOPS_CHANNEL_LIST_SELECTOR = "orders.selectors.channel_list"
+# The SKU page (catalog) shows stock and sales owned by higher apps through these selectors.
+SHOPOPS_SKU_STOCK_SELECTOR = "inventory.selectors.sku_stock_by_warehouse"
+SHOPOPS_SKU_SALES_SELECTOR = "orders.selectors.sku_daily_sales"
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "ShopOps API",
