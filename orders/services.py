@@ -492,11 +492,13 @@ def _orders_existing(channel: Channel, external_ids: list[str]) -> list[dict]:
             Order.objects.filter(channel=channel, external_id__in=external_ids).values(*EXISTING_FIELDS)
         )
     rows = pg_execute(
-        # A join on the unique (channel, external id) index: the plan stays an index probe per id
-        # even while the table's statistics are stale (a bulk load, autovacuum behind).
+        # One probe of the unique (channel, external id) index per id (LATERAL … LIMIT 1): the plan stays
+        # that even while the table's statistics are stale (a bulk load, autovacuum behind), where a plain
+        # join or IN list turns into a scan of all the channel's orders.
         f"SELECT {', '.join('o.' + f for f in EXISTING_FIELDS)} "  # noqa: S608
-        "FROM unnest(%s::varchar[]) AS e(external_id) "
-        "JOIN orders_order o ON o.channel_id = %s AND o.external_id = e.external_id",
+        "FROM unnest(%s::varchar[]) AS e(external_id) CROSS JOIN LATERAL ("
+        f"SELECT {', '.join(EXISTING_FIELDS)} FROM orders_order "
+        "WHERE channel_id = %s AND external_id = e.external_id LIMIT 1) AS o",
         [list(external_ids), channel.pk],
     )
     return [dict(zip(EXISTING_FIELDS, row, strict=True)) for row in rows]
@@ -648,8 +650,9 @@ def _customers_upsert_pg(channel: Channel, incoming: dict, first_seen: dict, now
     def current(keys: list[str]) -> dict[str, tuple]:
         rows = pg_execute(
             "SELECT c.id, c.external_id, c.name, c.phone, c.email, c.province, c.first_order_at "
-            "FROM unnest(%s::varchar[]) AS e(external_id) "
-            "JOIN orders_customer c ON c.channel_id = %s AND c.external_id = e.external_id",
+            "FROM unnest(%s::varchar[]) AS e(external_id) CROSS JOIN LATERAL ("  # an index probe per id
+            "SELECT * FROM orders_customer WHERE channel_id = %s AND external_id = e.external_id "
+            "LIMIT 1) AS c",
             [keys, channel.pk],
         )
         return {row[1]: row for row in rows}

@@ -73,11 +73,17 @@ def rows_insert(
 def pg_execute(sql: str, params: Sequence) -> list[tuple] | None:
     """Run one statement on PostgreSQL with server-side parameter binding, in the current transaction.
 
-    Django's psycopg cursors bind client-side: every list parameter is turned into SQL text in Python.
-    Here lists travel as array parameters dumped by psycopg's C adapters (about 5x less Python for a
-    batch of thousands of values). Returns the rows when the statement returns any."""
+    Django's psycopg cursors bind client-side (the statement is re-parsed and rebuilt in Python), and
+    psycopg adapts a list parameter element by element in Python. Here each list travels as one text
+    parameter, an array literal built by `array_literal` (measured on 1,500 values: numbers 1.1 ms against
+    2.5-3.9 ms for psycopg's text or binary list dumpers, strings and timestamps on par with binary).
+    Errors are Django's (IntegrityError, OperationalError…). Returns the rows when there are any."""
+    if isinstance(params, dict):
+        params = {k: array_literal(v) if isinstance(v, list | tuple) else v for k, v in params.items()}
+    else:
+        params = [array_literal(v) if isinstance(v, list | tuple) else v for v in params]
     connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:  # Django's errors
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall() if cursor.description else None
 
