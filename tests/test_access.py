@@ -50,6 +50,23 @@ PAGES = {
     "orders:rate-list": {FIN, MGR, ADM},
     "orders:rate-import": {FIN, ADM},
     "inventory:overview": {OPS, PLAN, MGR, ADM},
+    # stock ledger: everyone of the area reads; the forms that write are the planner's and admin's
+    "inventory:ledger": {OPS, PLAN, MGR, ADM},
+    "inventory:adjust": {PLAN, ADM},
+    "inventory:transfer-list": {OPS, PLAN, MGR, ADM},
+    "inventory:transfer-detail": {OPS, PLAN, MGR, ADM},
+    "inventory:transfer-create": {PLAN, ADM},
+    "inventory:stocktake-list": {OPS, PLAN, MGR, ADM},
+    "inventory:stocktake-detail": {OPS, PLAN, MGR, ADM},
+    "inventory:stocktake-create": {PLAN, ADM},
+    # suppliers and purchase orders: the area reads; creating and editing is the planner's and admin's
+    "inventory:supplier-list": {OPS, PLAN, MGR, ADM},
+    "inventory:supplier-detail": {OPS, PLAN, MGR, ADM},
+    "inventory:supplier-create": {PLAN, ADM},
+    "inventory:supplier-edit": {PLAN, ADM},
+    "inventory:po-list": {OPS, PLAN, MGR, ADM},
+    "inventory:po-detail": {OPS, PLAN, MGR, ADM},
+    "inventory:po-create": {PLAN, ADM},
     "marketing:overview": {MKT, MGR, ADM},
     "service:overview": {SVC, MGR, ADM},
     "finance:overview": {FIN, MGR, ADM},
@@ -82,6 +99,32 @@ def test_every_page_is_in_the_table():
     assert set(PAGES) - names == set(), "table lists pages that do not exist"
 
 
+def _access_transfer():
+    from inventory.models import Transfer
+    from inventory.tests.factories import WarehouseFactory
+
+    return Transfer.objects.create(
+        number="TR-ACCESS", source=WarehouseFactory(code="acc-a"), destination=WarehouseFactory(code="acc-b")
+    )
+
+
+def _access_stocktake():
+    from inventory.models import Stocktake
+    from inventory.tests.factories import WarehouseFactory
+
+    return Stocktake.objects.create(number="ST-ACCESS", warehouse=WarehouseFactory(code="acc-a"))
+
+
+def _access_purchase_order():
+    from inventory.models import PurchaseOrder, Supplier
+    from inventory.tests.factories import WarehouseFactory
+
+    supplier = Supplier.objects.create(code="sup-access", name="Access supplier")
+    return PurchaseOrder.objects.create(
+        number="PO-ACCESS", supplier=supplier, warehouse=WarehouseFactory(code="acc-p")
+    )
+
+
 @pytest.fixture
 def page_urls(db):
     order = order_with_lines(lines=[])
@@ -95,6 +138,11 @@ def page_urls(db):
         "orders:exception-resolve": [exception.pk],
         "orders:customer-detail": [order.customer.pk],
         "orders:channel-edit": [order.channel.code],
+        "inventory:transfer-detail": [_access_transfer().number],
+        "inventory:stocktake-detail": [_access_stocktake().number],
+        "inventory:supplier-detail": ["sup-access"],
+        "inventory:supplier-edit": ["sup-access"],
+        "inventory:po-detail": [_access_purchase_order().number],
     }
     return {name: reverse(name, args=args.get(name, [])) for name in PAGES}
 

@@ -36,6 +36,7 @@ from orders.models import (
 from reports.models import DailySales
 from shopops.demo import reference as ref
 from shopops.demo.pricing import PRICING_MODELS, pricing_seed
+from shopops.demo.purchasing import PURCHASING_MODELS, purchasing_seed
 from shopops.demo.writer import NULL_TS, Col, next_id, rows_write, sequences_reset
 
 DAY = 86_400
@@ -62,6 +63,7 @@ SCALES = {
 # The tables the seed fills, in an order that deletes children before parents.
 SEEDED_MODELS = [
     *PRICING_MODELS,
+    *PURCHASING_MODELS,
     WebhookDelivery,
     OrderException,
     OrderEvent,
@@ -170,6 +172,7 @@ def seed_demo(
         shop.generate()
         counts = shop.write()
         counts.update(pricing_seed(scale=scale, seed=seed, end_date=end_date, tz=tz))
+        counts.update(purchasing_seed(scale=scale, seed=seed, end_date=end_date))
         return counts
 
 
@@ -964,6 +967,9 @@ class _DemoShop:
                 "tier": Col("str", self.sup_tier.tolist()),
                 "lead_time_days": Col("int", self.sup_lead),
                 "payment_terms_days": Col("int", self.sup_terms),
+                "lead_time_spread_days": Col("const", "0.00"),
+                "currency": Col("const", "CNY"),
+                "qualified": Col("const", True),
                 "active": Col("const", True),
             },
         )
