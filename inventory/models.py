@@ -218,6 +218,18 @@ class UnmetDemand(models.Model):
     day = models.DateField(_("day"))
     quantity = models.PositiveIntegerField(_("quantity"))
     province = models.CharField(_("province"), max_length=30, blank=True)
+    warehouse = models.ForeignKey(
+        Warehouse,
+        verbose_name=_("warehouse"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        help_text=_(
+            "The nearest warehouse for the order's province: where the demand would have been served."
+        ),
+    )
     reference = models.CharField(_("reference"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
@@ -470,3 +482,292 @@ class StocktakeLine(models.Model):
     @property
     def variance(self) -> int | None:
         return None if self.counted is None else self.counted - self.expected
+
+
+FRACTION = {"max_digits": 5, "decimal_places": 4}  # 0.9800 = 98 %
+QTY = {"max_digits": 12, "decimal_places": 3}  # fractional units per day (forecasts)
+
+
+class InventorySettings(models.Model):
+    """The planners' numbers (one row; defaults from the domain brief). Read it with
+    `InventorySettings.current()`."""
+
+    service_level_a = models.DecimalField(_("service level, class A"), **FRACTION, default=Decimal("0.9800"))
+    service_level_b = models.DecimalField(_("service level, class B"), **FRACTION, default=Decimal("0.9500"))
+    service_level_c = models.DecimalField(_("service level, class C"), **FRACTION, default=Decimal("0.9000"))
+    abc_a_share = models.DecimalField(
+        _("class A revenue share"),
+        **FRACTION,
+        default=Decimal("0.8000"),
+        help_text=_("SKUs making the first 80 % of revenue over 90 days are class A."),
+    )
+    abc_b_share = models.DecimalField(
+        _("class B revenue share"),
+        **FRACTION,
+        default=Decimal("0.1500"),
+        help_text=_("The next 15 % are class B; the rest class C."),
+    )
+    xyz_x_cv = models.DecimalField(
+        _("class X up to variation"),
+        max_digits=6,
+        decimal_places=3,
+        default=Decimal("0.500"),
+        help_text=_("Coefficient of variation of weekly demand up to which a SKU is class X (steady)."),
+    )
+    xyz_y_cv = models.DecimalField(
+        _("class Y up to variation"),
+        max_digits=6,
+        decimal_places=3,
+        default=Decimal("1.000"),
+        help_text=_("Above X and up to this, class Y; above it, class Z (erratic)."),
+    )
+    floor_days_a = models.PositiveIntegerField(
+        _("safety stock floor, class A (days)"),
+        default=5,
+        help_text=_("Fast movers hold at least 3-7 days of cover as safety stock."),
+    )
+    floor_days_b = models.PositiveIntegerField(_("safety stock floor, class B (days)"), default=3)
+    floor_days_c = models.PositiveIntegerField(_("safety stock floor, class C (days)"), default=0)
+    review_days = models.PositiveIntegerField(
+        _("order cycle (days)"),
+        default=7,
+        help_text=_("Days of demand each order covers beyond the reorder point: small and frequent."),
+    )
+    overstock_days = models.PositiveIntegerField(_("overstock above days of cover"), default=120)
+    dead_stock_days = models.PositiveIntegerField(_("dead stock after days without sales"), default=90)
+    horizon_days = models.PositiveIntegerField(_("forecast horizon (days)"), default=90)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("inventory settings")
+        verbose_name_plural = _("inventory settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(service_level_a__gt=0, service_level_a__lt=1)
+                & Q(service_level_b__gt=0, service_level_b__lt=1)
+                & Q(service_level_c__gt=0, service_level_c__lt=1),
+                name="inventory_service_levels_range",
+            ),
+        ]
+
+    def __str__(self):
+        return str(_("inventory settings"))
+
+    @classmethod
+    def current(cls) -> "InventorySettings":
+        return cls.objects.get_or_create(pk=1)[0]
+
+    def service_level(self, abc: str) -> Decimal:
+        return {"A": self.service_level_a, "B": self.service_level_b}.get(abc, self.service_level_c)
+
+    def floor_days(self, abc: str) -> int:
+        return {"A": self.floor_days_a, "B": self.floor_days_b}.get(abc, self.floor_days_c)
+
+
+class DemandDay(models.Model):
+    """Inventory's own demand record: per SKU, warehouse and shop day, what orders reserved (or shipped at
+    once), what was cancelled and what could not be served, and whether the day ended out of stock.
+
+    Built nightly from the ledger and the unmet demand (`demand_record_build`). Only days with demand or a
+    stockout have a row: a missing row is a day with stock and no demand. On a stockout day the recorded
+    demand understates what customers wanted, so forecasting corrects it.
+    """
+
+    sku = models.ForeignKey("catalog.SKU", verbose_name=_("SKU"), on_delete=models.CASCADE, related_name="+")
+    warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("warehouse"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField(_("day"))
+    reserved = models.PositiveIntegerField(_("reserved"), default=0)
+    cancelled = models.PositiveIntegerField(_("cancelled"), default=0)
+    unmet = models.PositiveIntegerField(_("unmet (backordered)"), default=0)
+    closing_available = models.IntegerField(_("available at close"), default=0)
+    stockout = models.BooleanField(_("stockout"), default=False)
+
+    class Meta:
+        verbose_name = _("demand day")
+        verbose_name_plural = _("demand record")
+        constraints = [
+            models.UniqueConstraint(fields=["sku", "warehouse", "day"], name="demandday_sku_wh_day"),
+        ]
+        indexes = [models.Index(fields=["day"], name="demandday_day")]
+
+    def __str__(self):
+        return f"{self.sku_id}@{self.warehouse_id} {self.day}: {self.demand}"
+
+    @property
+    def demand(self) -> int:
+        """Units customers asked for: reserved plus unmet, less cancellations, never below zero."""
+        return max(self.reserved + self.unmet - self.cancelled, 0)
+
+
+class ForecastModel(models.TextChoices):
+    SEASONAL_NAIVE = "seasonal_naive", _("Seasonal naive (weekly)")
+    ETS = "ets", _("Exponential smoothing, weekly seasonality")
+    CROSTON = "croston", _("Croston (intermittent)")
+    TSB = "tsb", _("TSB (intermittent)")
+    ADIDA = "adida", _("ADIDA (intermittent)")
+
+
+class SKUForecast(models.Model):
+    """The nightly daily demand forecast of one SKU (all warehouses) made on `business_date`, for the days
+    after it, with the model chosen by the backtest and its accuracy on the last 28 days of actuals."""
+
+    sku = models.ForeignKey("catalog.SKU", verbose_name=_("SKU"), on_delete=models.CASCADE, related_name="+")
+    business_date = models.DateField(_("made on"))
+    model = models.CharField(_("model"), max_length=20, choices=ForecastModel.choices)
+    daily = models.JSONField(
+        _("daily forecast"), default=list, help_text=_("Units per day from the next day.")
+    )
+    lower = models.JSONField(_("lower bound"), default=list)
+    upper = models.JSONField(_("upper bound"), default=list)
+    mean_daily = models.DecimalField(_("mean daily demand"), **QTY, default=Decimal("0"))
+    sigma_daily = models.DecimalField(
+        _("daily forecast error (sigma)"),
+        **QTY,
+        default=Decimal("0"),
+        help_text=_("Standard deviation of the daily error in the backtest."),
+    )
+    wape = models.DecimalField(_("WAPE, last 28 days"), max_digits=8, decimal_places=4, null=True, blank=True)
+    bias = models.DecimalField(_("bias, last 28 days"), max_digits=8, decimal_places=4, null=True, blank=True)
+    actual_28d = models.PositiveIntegerField(_("actual units, last 28 days"), default=0)
+    intermittent = models.BooleanField(_("intermittent"), default=False)
+    history_days = models.PositiveIntegerField(_("days of history"), default=0)
+    stockout_days = models.PositiveIntegerField(_("stockout days corrected"), default=0)
+    created_at = models.DateTimeField(_("computed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("SKU forecast")
+        verbose_name_plural = _("SKU forecasts")
+        constraints = [
+            models.UniqueConstraint(fields=["sku", "business_date"], name="skuforecast_sku_date"),
+        ]
+        indexes = [models.Index(fields=["business_date", "model"], name="skuforecast_date_model")]
+
+    def __str__(self):
+        return f"{self.sku_id} @ {self.business_date} ({self.model})"
+
+
+class SKUClass(models.Model):
+    """The SKU's nightly ABC (revenue over 90 days) and XYZ (demand variability) classes."""
+
+    class ABC(models.TextChoices):
+        A = "A", "A"
+        B = "B", "B"
+        C = "C", "C"
+
+    class XYZ(models.TextChoices):
+        X = "X", "X"
+        Y = "Y", "Y"
+        Z = "Z", "Z"
+
+    sku = models.OneToOneField(
+        "catalog.SKU", verbose_name=_("SKU"), on_delete=models.CASCADE, related_name="inventory_class"
+    )
+    business_date = models.DateField(_("as of"))
+    abc = models.CharField(_("ABC class"), max_length=1, choices=ABC.choices, default=ABC.C)
+    xyz = models.CharField(_("XYZ class"), max_length=1, choices=XYZ.choices, default=XYZ.Z)
+    revenue_90d = models.DecimalField(_("revenue, last 90 days"), **MONEY, default=Decimal("0.00"))
+    revenue_share = models.DecimalField(_("cumulative revenue share"), **FRACTION, default=Decimal("0"))
+    demand_cv = models.DecimalField(
+        _("variation of weekly demand"), max_digits=8, decimal_places=3, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("SKU class")
+        verbose_name_plural = _("SKU classes")
+        indexes = [models.Index(fields=["abc", "xyz"], name="skuclass_abc_xyz")]
+
+    def __str__(self):
+        return f"{self.sku_id}: {self.abc}{self.xyz}"
+
+
+class ReplenishmentSuggestion(models.Model):
+    """One night's advice for a SKU in a warehouse: buy from a supplier, or move stock from a warehouse with
+    excess. Planners approve purchase suggestions into draft purchase orders grouped by supplier."""
+
+    class Kind(models.TextChoices):
+        PURCHASE = "purchase", _("Purchase")
+        TRANSFER = "transfer", _("Transfer")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ORDERED = "ordered", _("Ordered")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    business_date = models.DateField(_("for"))
+    sku = models.ForeignKey("catalog.SKU", verbose_name=_("SKU"), on_delete=models.CASCADE, related_name="+")
+    warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("warehouse"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PURCHASE)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    supplier = models.ForeignKey(
+        Supplier,
+        verbose_name=_("supplier"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    source_warehouse = models.ForeignKey(
+        Warehouse,
+        verbose_name=_("from warehouse"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    abc = models.CharField(_("ABC class"), max_length=1, default="C")
+    service_level = models.DecimalField(_("service level"), **FRACTION)
+    z = models.DecimalField(_("z"), max_digits=6, decimal_places=3)
+    on_hand = models.IntegerField(_("on hand"), default=0)
+    available = models.IntegerField(_("available"), default=0)
+    inbound = models.IntegerField(_("inbound"), default=0)
+    daily_demand = models.DecimalField(_("daily demand"), **QTY, default=Decimal("0"))
+    sigma_demand = models.DecimalField(_("daily demand sigma"), **QTY, default=Decimal("0"))
+    lead_time_days = models.DecimalField(_("lead time (days)"), max_digits=6, decimal_places=2, default=0)
+    lead_time_spread_days = models.DecimalField(
+        _("lead time spread (days)"), max_digits=6, decimal_places=2, default=0
+    )
+    safety_stock = models.IntegerField(_("safety stock"), default=0)
+    reorder_point = models.IntegerField(_("reorder point"), default=0)
+    order_up_to = models.IntegerField(_("order up to"), default=0)
+    projected_stockout_on = models.DateField(_("projected stockout"), null=True, blank=True)
+    next_arrival_on = models.DateField(_("next arrival"), null=True, blank=True)
+    quantity_needed = models.IntegerField(_("needed"), default=0)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_cost = models.DecimalField(_("unit cost"), **MONEY, default=Decimal("0.00"))
+    amount = models.DecimalField(_("amount"), **MONEY, default=Decimal("0.00"))
+    explanation = models.JSONField(_("the maths"), default=dict, blank=True)
+    purchase_order = models.ForeignKey(
+        PurchaseOrder,
+        verbose_name=_("purchase order"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="suggestions",
+    )
+    transfer = models.ForeignKey(
+        Transfer,
+        verbose_name=_("transfer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("computed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("replenishment suggestion")
+        verbose_name_plural = _("replenishment suggestions")
+        ordering = ["supplier_id", "projected_stockout_on", "sku_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business_date", "sku", "warehouse", "kind"], name="replsugg_date_sku_wh_kind"
+            ),
+        ]
+        indexes = [models.Index(fields=["business_date", "status"], name="replsugg_date_status")]
+
+    def __str__(self):
+        return f"{self.business_date} {self.kind} {self.sku_id}@{self.warehouse_id} x{self.quantity}"

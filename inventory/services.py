@@ -255,7 +255,7 @@ def stock_reserve(
 
     warehouses = list(Warehouse.objects.filter(active=True))
     routes: dict[str, list[int]] = {}
-    unmet: dict[tuple[int, date, str, str], int] = defaultdict(int)
+    unmet: dict[tuple[int, date, str, str, int | None], int] = defaultdict(int)
     for demand in demands:
         route = routes.get(demand.province)
         if route is None:
@@ -280,16 +280,21 @@ def stock_reserve(
             short = line.quantity - covered[line.key]
             if short > 0:
                 result.backordered[line.key] = short
-                unmet[(line.sku_id, demand.day, province_normalize(demand.province), demand.reference)] += (
-                    short
+                key = (
+                    line.sku_id,
+                    demand.day,
+                    province_normalize(demand.province),
+                    demand.reference,
+                    route[0] if route else None,  # the nearest warehouse: where it would have shipped from
                 )
+                unmet[key] += short
     levels.write()
     rows_insert(
         UnmetDemand,
-        ["sku", "day", "province", "reference", "quantity", "created_at"],
+        ["sku", "day", "province", "reference", "warehouse", "quantity", "created_at"],
         [
-            (sku_id, day, province[:30], reference[:100], qty, timezone.now())
-            for (sku_id, day, province, reference), qty in unmet.items()
+            (sku_id, day, province[:30], reference[:100], warehouse_id, qty, timezone.now())
+            for (sku_id, day, province, reference, warehouse_id), qty in unmet.items()
         ],
     )
     return result

@@ -22,7 +22,15 @@ from django.conf import settings
 from django.db import connection, models, transaction
 
 from catalog.models import SKU, Category, Product
-from inventory.models import StockLevel, StockMovement, Supplier, SupplierSKU, UnmetDemand, Warehouse
+from inventory.models import (
+    DemandDay,
+    StockLevel,
+    StockMovement,
+    Supplier,
+    SupplierSKU,
+    UnmetDemand,
+    Warehouse,
+)
 from orders.models import (
     Channel,
     Customer,
@@ -69,6 +77,7 @@ SEEDED_MODELS = [
     OrderEvent,
     OrderAllocation,
     UnmetDemand,
+    DemandDay,
     StockMovement,
     StockLevel,
     OrderLine,
@@ -1059,6 +1068,7 @@ class _DemoShop:
         )
         self._tick("written: order lines")
         self._write_stock(counts, sku_id, warehouse_id)
+        self._write_demand(counts, sku_id, warehouse_id)
         self._tick("written: stock")
         sequences_reset(
             [
@@ -1112,6 +1122,42 @@ class _DemoShop:
             out[idx] = values
         return out.tolist()
 
+    def _write_demand(self, counts, sku_id, warehouse_id):
+        """Inventory's demand record for the generated history: each order line is demand on its order's
+        day at the warehouse that served it; cancelled orders' lines are reserved and cancelled the day they
+        were released. The nightly `demand_record_build` keeps it from the ledger afterwards."""
+        n_sku, n_wh, n_days = self.scale.skus, len(ref.WAREHOUSES), len(self.days)
+        routed = self.l_route >= 0
+        key = (self.l_sku * n_wh + self.l_route) * n_days + self.o_day[self.l_order]
+        key, qty = key[routed], self.l_qty[routed]
+        order = self.l_order[routed]
+        cancelled = self.o_status[order] == CANCELLED
+        # Cancellations count on the day the reservation was released.
+        cancel_day = np.searchsorted(self.midnight, self.o_closed[order[cancelled]], side="right") - 1
+        cancel_key = (key[cancelled] - self.o_day[order[cancelled]]) + cancel_day
+        size = n_sku * n_wh * n_days
+        reserved = np.bincount(key, weights=qty, minlength=size).astype(np.int64)
+        cancel = np.bincount(cancel_key, weights=qty[cancelled], minlength=size).astype(np.int64)
+        keys = np.flatnonzero(reserved | cancel)
+        day = keys % n_days
+        sku_wh = keys // n_days
+        day_text = np.array([d.isoformat() for d in self.days])
+        n = len(keys)
+        counts["demand_days"] = rows_write(
+            DemandDay,
+            {
+                "id": Col("int", np.arange(next_id(DemandDay), next_id(DemandDay) + n, dtype=np.int64)),
+                "sku": Col("int", sku_id[sku_wh // n_wh]),
+                "warehouse": Col("int", warehouse_id[sku_wh % n_wh]),
+                "day": Col("str", day_text[day].tolist()),
+                "reserved": Col("int", reserved[keys]),
+                "cancelled": Col("int", cancel[keys]),
+                "unmet": Col("const", 0),
+                "closing_available": Col("const", 1),
+                "stockout": Col("const", False),
+            },
+        )
+
     def _write_stock(self, counts, sku_id, warehouse_id):
         n_sku, n_wh = self.on_hand.shape
         start = next_id(StockLevel)
@@ -1122,21 +1168,71 @@ class _DemoShop:
         reserved = self.reserved.reshape(-1)
         if (reserved > on_hand).any() or (on_hand < 0).any():
             raise AssertionError("Generated stock breaks reserved <= on_hand.")
-        # Ledger: opening balances, then one reservation per open order line.
-        has_stock = np.flatnonzero(on_hand > 0)
-        n_open, n_res = len(has_stock), len(self.res_sku)
-        mv_sku = np.concatenate([level_sku[has_stock], self.res_sku])
-        mv_wh = np.concatenate([level_wh[has_stock], self.res_wh])
-        mv_at = np.concatenate([np.full(n_open, self.t_opening, dtype=np.int64), self.res_at])
-        mv_on_hand = np.concatenate([on_hand[has_stock], np.zeros(n_res, dtype=np.int64)])
-        mv_reserved = np.concatenate([np.zeros(n_open, dtype=np.int64), self.res_qty])
+        # Ledger: opening balances, then the closed orders placed since the opening (reserved when placed,
+        # then shipped or released), then one reservation per open order line. The opening holds what
+        # those orders shipped, so the levels end where they are.
         channel_codes = [c[0] for c in ref.CHANNELS]
+        l_status = self.o_status[self.l_order]
+        since = np.flatnonzero(
+            (self.o_placed[self.l_order] >= self.t_opening)
+            & (l_status != PENDING)
+            & (l_status != PAID)
+            & (self.l_route >= 0)
+        )
+        since_shipped = since[self.o_shipped[self.l_order[since]] != NULL_TS]
+        since_released = since[
+            (self.o_shipped[self.l_order[since]] == NULL_TS) & (l_status[since] == CANCELLED)
+        ]
+        opening = on_hand.copy()
+        np.add.at(
+            opening, self.l_sku[since_shipped] * n_wh + self.l_route[since_shipped], self.l_qty[since_shipped]
+        )
+        has_stock = np.flatnonzero(opening > 0)
+        n_open, n_res = len(has_stock), len(self.res_sku)
+        later = [since, since_shipped, since_released]
+        mv_sku = np.concatenate([level_sku[has_stock], *(self.l_sku[x] for x in later), self.res_sku])
+        mv_wh = np.concatenate([level_wh[has_stock], *(self.l_route[x] for x in later), self.res_wh])
+        mv_at = np.concatenate(
+            [
+                np.full(n_open, self.t_opening, dtype=np.int64),
+                self.o_placed[self.l_order[since]],
+                self.o_shipped[self.l_order[since_shipped]],
+                self.o_closed[self.l_order[since_released]],
+                self.res_at,
+            ]
+        )
+        zeros = np.zeros
+        mv_on_hand = np.concatenate(
+            [
+                opening[has_stock],
+                zeros(len(since), dtype=np.int64),
+                -self.l_qty[since_shipped],
+                zeros(len(since_released) + n_res, dtype=np.int64),
+            ]
+        )
+        mv_reserved = np.concatenate(
+            [
+                zeros(n_open, dtype=np.int64),
+                self.l_qty[since],
+                -self.l_qty[since_shipped],
+                -self.l_qty[since_released],
+                self.res_qty,
+            ]
+        )
+        later_orders = np.concatenate([self.l_order[x] for x in later]).tolist()
         res_orders = self.l_order[self.res_line].tolist()
         references = ["opening balance"] * n_open + [
-            f"order {channel_codes[self.o_channel[o]]}:{self.o_external[o]}" for o in res_orders
+            f"order {channel_codes[self.o_channel[o]]}:{self.o_external[o]}"
+            for o in later_orders + res_orders
         ]
-        kinds = ["receipt"] * n_open + ["reservation"] * n_res
-        reasons = ["demo data"] * n_open + [""] * n_res
+        kinds = (
+            ["receipt"] * n_open
+            + ["reservation"] * len(since)
+            + ["shipment"] * len(since_shipped)
+            + ["release"] * len(since_released)
+            + ["reservation"] * n_res
+        )
+        reasons = ["demo data"] * n_open + [""] * (len(later_orders) + n_res)
         updated = np.full(n_sku * n_wh, self.t_opening, dtype=np.int64)
         np.maximum.at(updated, self.res_sku * n_wh + self.res_wh, self.res_at)
         counts["stock_levels"] = rows_write(
