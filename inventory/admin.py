@@ -1,10 +1,16 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
 from inventory.models import (
+    DemandDay,
+    InventorySettings,
     PurchaseOrder,
     PurchaseOrderLine,
     Receipt,
+    ReplenishmentSuggestion,
+    SKUClass,
+    SKUForecast,
     StockLevel,
     StockMovement,
     Stocktake,
@@ -118,3 +124,86 @@ class StocktakeAdmin(_ReadOnly, ModelAdmin):
     list_filter = ["status", "warehouse"]
     search_fields = ["number"]
     list_select_related = ["warehouse", "approved_by"]  # lines (a sheet can hold thousands): on the page
+
+
+@admin.register(InventorySettings)
+class InventorySettingsAdmin(ModelAdmin):
+    """The planners' numbers: service levels per class, safety-stock floors, order cycle, overstock and
+    dead-stock days, forecast horizon, ABC shares and XYZ cut-offs (one row)."""
+
+    list_display = [
+        "service_level_a",
+        "service_level_b",
+        "service_level_c",
+        "review_days",
+        "overstock_days",
+        "dead_stock_days",
+        "updated_at",
+    ]
+    fieldsets = [
+        (_("Service levels"), {"fields": ["service_level_a", "service_level_b", "service_level_c"]}),
+        (
+            _("Safety stock and ordering"),
+            {"fields": ["floor_days_a", "floor_days_b", "floor_days_c", "review_days"]},
+        ),
+        (_("Classification"), {"fields": ["abc_a_share", "abc_b_share", "xyz_x_cv", "xyz_y_cv"]}),
+        (_("KPIs and forecast"), {"fields": ["overstock_days", "dead_stock_days", "horizon_days"]}),
+    ]
+
+    def has_add_permission(self, request):  # one row: InventorySettings.current()
+        return not InventorySettings.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SKUForecast)
+class SKUForecastAdmin(_ReadOnly, ModelAdmin):
+    """Read-only: written by the nightly forecast."""
+
+    list_display = ["sku", "business_date", "model", "mean_daily", "wape", "bias", "intermittent"]
+    list_filter = ["model", "intermittent", "business_date"]
+    search_fields = ["sku__code"]
+    list_select_related = ["sku"]
+    exclude = ["daily", "lower", "upper"]  # 90 numbers each: on the SKU stock page
+
+
+@admin.register(SKUClass)
+class SKUClassAdmin(_ReadOnly, ModelAdmin):
+    """Read-only: written by the nightly classification."""
+
+    list_display = ["sku", "abc", "xyz", "revenue_90d", "revenue_share", "demand_cv", "business_date"]
+    list_filter = ["abc", "xyz"]
+    search_fields = ["sku__code"]
+    list_select_related = ["sku"]
+
+
+@admin.register(ReplenishmentSuggestion)
+class ReplenishmentSuggestionAdmin(_ReadOnly, ModelAdmin):
+    """Read-only: planners approve or dismiss suggestions on the replenishment page."""
+
+    list_display = ["business_date", "sku", "warehouse", "kind", "status", "supplier", "quantity", "amount"]
+    list_filter = ["business_date", "kind", "status", "warehouse"]
+    search_fields = ["sku__code"]
+    list_select_related = ["sku", "warehouse", "supplier"]
+    raw_id_fields = ["sku", "purchase_order", "transfer"]
+
+
+@admin.register(DemandDay)
+class DemandDayAdmin(_ReadOnly, ModelAdmin):
+    """Read-only: the demand record is built nightly from the ledger."""
+
+    list_display = [
+        "day",
+        "sku",
+        "warehouse",
+        "reserved",
+        "cancelled",
+        "unmet",
+        "closing_available",
+        "stockout",
+    ]
+    list_filter = ["stockout", "warehouse"]
+    search_fields = ["sku__code"]
+    list_select_related = ["sku", "warehouse"]
+    date_hierarchy = "day"

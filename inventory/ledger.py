@@ -241,6 +241,30 @@ def transfer_receive(*, transfer: Transfer, quantities: Mapping[int, int], user=
 
 
 @transaction.atomic
+def transfer_close_short(*, transfer: Transfer, reason: str, user=None) -> Transfer:
+    """Close an in-transit transfer whose remaining units will never arrive (lost or damaged on the way).
+
+    The units left the source's stock when the transfer shipped, so no movement is written: what was not
+    received is simply no longer in transit. The shortfall and the reason are kept in the transfer's note.
+    """
+    transfer = _transfer_locked(transfer)
+    if transfer.status != Transfer.Status.IN_TRANSIT:
+        raise ValidationError(_("Only a transfer in transit can be closed short."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the rest will not arrive.")})
+    missing = sum(line.quantity - line.received for line in transfer.lines.all())
+    note = _("Closed short: %(missing)d units not received (%(reason)s).") % {
+        "missing": missing,
+        "reason": reason.strip(),
+    }
+    transfer.note = f"{transfer.note} {note}".strip()[:300]
+    transfer.status = Transfer.Status.RECEIVED
+    transfer.received_at = timezone.now()
+    transfer.save(update_fields=["status", "received_at", "note", "updated_at"])
+    return transfer
+
+
+@transaction.atomic
 def transfer_cancel(*, transfer: Transfer, user=None) -> Transfer:
     """Cancel a draft transfer (nothing has moved yet). Shipped goods must be received instead."""
     transfer = _transfer_locked(transfer)
@@ -322,6 +346,22 @@ def stocktake_count(*, stocktake: Stocktake, counts: Mapping[int, int | None], u
             line.expected = on_hand.get(line.sku_id, 0)
     StocktakeLine.objects.bulk_update(changed, ["counted", "expected"], batch_size=1000)
     return stocktake
+
+
+@transaction.atomic
+def stocktake_line_add(*, stocktake: Stocktake, sku_id: int, counted: int, user=None) -> StocktakeLine:
+    """Add a SKU found on the shelf that is not on the sheet (no stock was booked there, or it belongs to
+    another zone), with its count; expected is what the books hold there now (0 without a level)."""
+    stocktake = _stocktake_locked(stocktake)
+    if stocktake.status != Stocktake.Status.COUNTING:
+        raise ValidationError(_("Lines can be added only while the stocktake is counting."))
+    _quantity(counted, minimum=0)
+    if stocktake.lines.filter(sku_id=sku_id).exists():
+        raise ValidationError({"sku": _("This SKU is already on the sheet: enter its count there.")})
+    level = StockLevel.objects.filter(warehouse_id=stocktake.warehouse_id, sku_id=sku_id).first()
+    return StocktakeLine.objects.create(
+        stocktake=stocktake, sku_id=sku_id, expected=level.on_hand if level else 0, counted=counted
+    )
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shopops.common.models import TimeStampedModel
 
@@ -499,12 +500,14 @@ class InventorySettings(models.Model):
         _("class A revenue share"),
         **FRACTION,
         default=Decimal("0.8000"),
+        # xgettext:no-python-format
         help_text=_("SKUs making the first 80 % of revenue over 90 days are class A."),
     )
     abc_b_share = models.DecimalField(
         _("class B revenue share"),
         **FRACTION,
         default=Decimal("0.1500"),
+        # xgettext:no-python-format
         help_text=_("The next 15 % are class B; the rest class C."),
     )
     xyz_x_cv = models.DecimalField(
@@ -692,7 +695,7 @@ class ReplenishmentSuggestion(models.Model):
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
-        ORDERED = "ordered", _("Ordered")
+        ORDERED = "ordered", pgettext_lazy("suggestion status", "Ordered")
         DISMISSED = "dismissed", _("Dismissed")
 
     business_date = models.DateField(_("for"))
@@ -763,8 +766,16 @@ class ReplenishmentSuggestion(models.Model):
         verbose_name_plural = _("replenishment suggestions")
         ordering = ["supplier_id", "projected_stockout_on", "sku_id"]
         constraints = [
+            # One purchase per SKU and warehouse a night; transfers one per source warehouse.
             models.UniqueConstraint(
-                fields=["business_date", "sku", "warehouse", "kind"], name="replsugg_date_sku_wh_kind"
+                fields=["business_date", "sku", "warehouse"],
+                condition=Q(kind="purchase"),
+                name="replsugg_purchase_once",
+            ),
+            models.UniqueConstraint(
+                fields=["business_date", "sku", "warehouse", "source_warehouse"],
+                condition=Q(kind="transfer"),
+                name="replsugg_transfer_once",
             ),
         ]
         indexes = [models.Index(fields=["business_date", "status"], name="replsugg_date_status")]

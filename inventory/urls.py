@@ -1,12 +1,17 @@
 from django.urls import path
 
-from inventory import views, views_ledger, views_purchasing
+from inventory import views, views_ledger, views_planning, views_purchasing
 
 app_name = "inventory"
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("kpis/", views_planning.inventory_kpis, name="kpis"),
+    path("replenishment/", views_planning.replenishment, name="replenishment"),
+    path("skus/<str:code>/", views_planning.sku_stock, name="sku-stock"),
+    path("forecast-accuracy/", views_planning.forecast_accuracy, name="forecast-accuracy"),
     path("ledger/", views_ledger.ledger_list, name="ledger"),
     path("adjust/", views_ledger.adjust, name="adjust"),
+    path("returns/new/", views_ledger.return_create, name="return-create"),
     path("transfers/", views_ledger.transfer_list, name="transfer-list"),
     path("transfers/new/", views_ledger.transfer_create, name="transfer-create"),
     path("transfers/<str:number>/", views_ledger.transfer_detail, name="transfer-detail"),

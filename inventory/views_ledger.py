@@ -188,6 +188,61 @@ def adjust(request):
     return render(request, "inventory/adjust.html", {"form": form})
 
 
+# --- returns to stock -------------------------------------------------------------------------------------
+
+
+class ReturnForm(forms.Form):
+    warehouse = _warehouse_field(gettext_lazy("Warehouse"))
+    sku = forms.CharField(label=gettext_lazy("SKU code"), max_length=64)
+    quantity = forms.IntegerField(label=gettext_lazy("Units back on the shelf"), min_value=1)
+    reference = forms.CharField(
+        label=gettext_lazy("Order or return number"),
+        max_length=100,
+        help_text=gettext_lazy("e.g. order tmall:T100023 or RMA-0042"),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Condition or reason"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy(
+            "Only resaleable units go back to stock; write off the rest as an adjustment."
+        ),
+    )
+
+    def clean_sku(self):
+        code = self.cleaned_data["sku"].strip()
+        if _sku_id(code) is None:
+            raise ValidationError(_("No SKU has this code."))
+        return code
+
+
+@write_required(ADJUST_PERMISSION)
+def return_create(request):
+    """Put units a customer sent back on the shelf (a return movement in the ledger)."""
+    form = ReturnForm(request.POST or None, initial={"sku": request.GET.get("sku", "")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ledger.stock_return(
+                sku_id=_sku_id(data["sku"]),
+                warehouse=data["warehouse"],
+                quantity=data["quantity"],
+                reference=data["reference"],
+                reason=data["reason"],
+                user=request.user,
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(quantity)d units of %(sku)s are back in stock in %(warehouse)s.")
+                % {"quantity": data["quantity"], "sku": data["sku"], "warehouse": data["warehouse"].name},
+            )
+            return redirect(f"{reverse('inventory:ledger')}?sku={data['sku']}&kind=return")
+    return render(request, "inventory/return.html", {"form": form})
+
+
 # --- transfers --------------------------------------------------------------------------------------------
 
 
@@ -298,6 +353,11 @@ def transfer_detail(request, number: str):
                     user=request.user,
                 )
                 messages.success(request, _("Receipt recorded."))
+            elif action == "close_short":
+                ledger.transfer_close_short(
+                    transfer=transfer, reason=request.POST.get("reason", ""), user=request.user
+                )
+                messages.success(request, _("Transfer closed; the missing units are no longer in transit."))
             elif action == "cancel":
                 ledger.transfer_cancel(transfer=transfer, user=request.user)
                 messages.success(request, _("Transfer cancelled."))
@@ -416,6 +476,16 @@ def stocktake_detail(request, number: str):
                     messages.success(request, _("Counts submitted for variance review."))
                 else:
                     messages.success(request, _("Counts saved."))
+            elif action == "add_line":
+                code = request.POST.get("sku", "").strip()
+                sku_id = _sku_id(code) if code else None
+                if sku_id is None:
+                    raise ValidationError(_("No SKU has this code."))
+                counted = forms.IntegerField(min_value=0).clean(request.POST.get("counted"))
+                ledger.stocktake_line_add(
+                    stocktake=stocktake, sku_id=sku_id, counted=counted, user=request.user
+                )
+                messages.success(request, _("%(sku)s added to the sheet.") % {"sku": code})
             elif action == "approve":
                 written = ledger.stocktake_approve(stocktake=stocktake, user=request.user)
                 messages.success(

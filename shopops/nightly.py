@@ -14,6 +14,7 @@ from catalog import selectors as catalog_selectors
 from catalog import services as catalog_services
 from catalog import tasks as catalog_tasks
 from inventory import selectors as inventory_selectors
+from inventory import tasks as inventory_tasks
 from orders import selectors as order_selectors
 from reports import tasks as report_tasks
 from shopops.common.dates import shop_yesterday
@@ -55,16 +56,29 @@ def promotions_soon(business_date: date) -> dict[str, str]:
     return {}
 
 
+def promotion_calendar(business_date: date) -> list[dict]:
+    """The promotions the demand forecast must know, past and planned, as plain data: [{"start": ISO day,
+    "end": ISO day, "sku_ids": [...] ([] = every SKU), "lift": expected demand multiplier or None (measured
+    from history)}]. The promotion calendar (marketing) is not built yet: no promotion is known, so the list
+    is empty; festivals (618, Double 11, Double 12) need no calendar, the forecast knows their dates."""
+    return []
+
+
 # The steps, in order. Each is a task taking the business date as an ISO string.
 STEPS = [
     report_tasks.sales_rollup_build,
     sku_stats_store,
     catalog_tasks.price_recommendations_build,
+    inventory_tasks.demand_record_build,
+    inventory_tasks.sku_forecast_build,  # fans out one task per chunk of SKUs; the chain waits for all
+    inventory_tasks.sku_class_build,
+    inventory_tasks.replenishment_build,
 ]
 
 # Plain data from higher apps that a lower app's step needs: task name -> keyword arguments for the date.
 STEP_INPUTS = {
     catalog_tasks.price_recommendations_build.name: lambda day: {"promotions": promotions_soon(day)},
+    inventory_tasks.sku_forecast_build.name: lambda day: {"promotions": promotion_calendar(day)},
 }
 
 

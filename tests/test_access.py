@@ -53,6 +53,7 @@ PAGES = {
     # stock ledger: everyone of the area reads; the forms that write are the planner's and admin's
     "inventory:ledger": {OPS, PLAN, MGR, ADM},
     "inventory:adjust": {PLAN, ADM},
+    "inventory:return-create": {PLAN, ADM},
     "inventory:transfer-list": {OPS, PLAN, MGR, ADM},
     "inventory:transfer-detail": {OPS, PLAN, MGR, ADM},
     "inventory:transfer-create": {PLAN, ADM},
@@ -67,6 +68,11 @@ PAGES = {
     "inventory:po-list": {OPS, PLAN, MGR, ADM},
     "inventory:po-detail": {OPS, PLAN, MGR, ADM},
     "inventory:po-create": {PLAN, ADM},
+    # planning: the area reads the worklist, SKU stock, forecast accuracy and KPIs; approving is a POST
+    "inventory:replenishment": {OPS, PLAN, MGR, ADM},
+    "inventory:sku-stock": {OPS, PLAN, MGR, ADM},
+    "inventory:forecast-accuracy": {OPS, PLAN, MGR, ADM},
+    "inventory:kpis": {OPS, PLAN, MGR, ADM},
     "marketing:overview": {MKT, MGR, ADM},
     "service:overview": {SVC, MGR, ADM},
     "finance:overview": {FIN, MGR, ADM},
@@ -143,6 +149,7 @@ def page_urls(db):
         "inventory:supplier-detail": ["sup-access"],
         "inventory:supplier-edit": ["sup-access"],
         "inventory:po-detail": [_access_purchase_order().number],
+        "inventory:sku-stock": [tool_sku.code],
     }
     return {name: reverse(name, args=args.get(name, [])) for name in PAGES}
 

@@ -311,9 +311,9 @@ def test_the_demand_record_holds_every_order_line_and_the_ledger_rebuilds_its_la
 
         def demand_of(day=day):
             return set(
-                DemandDay.objects.filter(day=day).exclude(reserved=0, cancelled=0).values_list(
-                    "sku_id", "warehouse_id", "reserved", "cancelled"
-                )
+                DemandDay.objects.filter(day=day)
+                .exclude(reserved=0, cancelled=0)
+                .values_list("sku_id", "warehouse_id", "reserved", "cancelled")
             )
 
         seeded = demand_of()

@@ -1085,6 +1085,7 @@ class _DemoShop:
                 StockLevel,
                 StockMovement,
                 OrderAllocation,
+                DemandDay,
             ]
         )
         return counts

@@ -89,8 +89,13 @@ def test_pipeline_runs_the_pricing_steps_in_order(shop):
         "reports.sales_rollup_build",
         "shopops.nightly.sku_stats_store",
         "catalog.price_recommendations_build",
+        "inventory.demand_record_build",
+        "inventory.sku_forecast_build",
+        "inventory.sku_class_build",
+        "inventory.replenishment_build",
     ]
     assert nightly.pipeline(DAY).tasks[2].kwargs == {"promotions": {}}
+    assert nightly.pipeline(DAY).tasks[4].kwargs == {"promotions": []}
 
 
 def test_run_nightly_builds_facts_and_recommendations_once_per_date(shop):
@@ -112,4 +117,8 @@ def test_run_nightly_builds_facts_and_recommendations_once_per_date(shop):
         "reports.sales_rollup_build": 2,
         "catalog.sku_stats_store": 2,
         "catalog.price_recommendations_build": 2,
+        "inventory.demand_record_build": 2,
+        "inventory.sku_forecast_build": 2,
+        "inventory.sku_class_build": 2,
+        "inventory.replenishment_build": 2,
     }
