@@ -196,7 +196,7 @@ def main():
                 f"(in the chunks: load {forecast['load_seconds']:.1f} s, fit {forecast['fit_seconds']:.1f} s, "
                 f"write {forecast['write_seconds']:.1f} s, {forecast['chunks']} chunks), "
                 f"classes {details[STEPS[1]].get('seconds', 0):.1f} s, "
-                f"replenishment {details[STEPS[2]].get('seconds', 0):.1f} s"
+                f"replenishment {details[STEPS[2]].get('elapsed_seconds', details[STEPS[2]].get('seconds', 0)):.1f} s"
             )
     finally:
         worker.terminate()

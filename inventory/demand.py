@@ -152,14 +152,18 @@ def demand_history_get(*, end_date: date, days: int, sku_ids: list[int]) -> Dema
     return DemandHistory(sku_ids, day_list, demand, stockout)
 
 
-def warehouse_shares_get(*, end_date: date, days: int = 90) -> dict[int, dict[int, float]]:
+def warehouse_shares_get(
+    *, end_date: date, days: int = 90, sku_ids: list[int] | None = None
+) -> dict[int, dict[int, float]]:
     """SKU id -> {warehouse id: share of the SKU's demand over the last `days` days}: how the SKU's forecast
-    splits over warehouses."""
+    splits over warehouses (of `sku_ids`, default every SKU)."""
     first = end_date - timedelta(days=days - 1)
     totals: dict[int, dict[int, float]] = defaultdict(dict)
+    rows = DemandDay.objects.filter(day__gte=first, day__lte=end_date)
+    if sku_ids is not None:
+        rows = rows.filter(sku_id__in=sku_ids)
     for sku_id, wh_id, units in (
-        DemandDay.objects.filter(day__gte=first, day__lte=end_date)
-        .values("sku_id", "warehouse_id")
+        rows.values("sku_id", "warehouse_id")
         .annotate(units=Sum("reserved") + Sum("unmet"))
         .values_list("sku_id", "warehouse_id", "units")
     ):

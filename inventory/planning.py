@@ -35,7 +35,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -154,10 +154,21 @@ def _supplier_score(supplier: Supplier, today: date) -> float | None:
     return math.prod(parts) if parts else None
 
 
-def _inputs_gather(business_date: date, sku_ids: list[int] | None = None) -> _Inputs:
+def supplier_scores_get(*, business_date: date) -> dict[int, float | None]:
+    """Each qualified, active supplier's score (see `_supplier_score`): computed once a night and handed
+    to the chunks of the replenishment step."""
+    return {
+        s.pk: _supplier_score(s, business_date) for s in Supplier.objects.filter(qualified=True, active=True)
+    }
+
+
+def _inputs_gather(
+    business_date: date, sku_ids: list[int] | None = None, scores: dict[int, float | None] | None = None
+) -> _Inputs:
     settings = InventorySettings.current()
     if sku_ids is None:
-        sku_ids = catalog_selectors.sku_ids_active()
+        # Every active SKU: a subquery, not a list of ten thousand ids quoted into each statement.
+        sku_ids = catalog_selectors.sku_list(active=True).values("pk")
     latest = (
         SKUForecast.objects.filter(sku_id=OuterRef("sku_id"), business_date__lte=business_date)
         .order_by("-business_date")
@@ -213,7 +224,9 @@ def _inputs_gather(business_date: date, sku_ids: list[int] | None = None) -> _In
             cell(sku_id, destination)["inbound"].append((arrive, quantity - received))
         if status == Transfer.Status.DRAFT and source in warehouses:
             cell(sku_id, source)["available"] -= quantity  # promised away, still on the shelf
-    shares = warehouse_shares_get(end_date=business_date)
+    shares = warehouse_shares_get(
+        end_date=business_date, sku_ids=None if isinstance(sku_ids, QuerySet) else list(sku_ids)
+    )
     for sku_id, by_wh in shares.items():
         if sku_id in forecasts:
             for wh_id in by_wh:
@@ -225,7 +238,8 @@ def _inputs_gather(business_date: date, sku_ids: list[int] | None = None) -> _In
         .select_related("supplier")
         .order_by("supplier_id", "sku_id")
     )
-    scores = {s.pk: _supplier_score(s, business_date) for s in {item.supplier for item in items}}
+    if scores is None:
+        scores = {s.pk: _supplier_score(s, business_date) for s in {item.supplier for item in items}}
     for item in items:
         s = item.supplier
         options[item.sku_id].append(
@@ -312,7 +326,10 @@ def _suggestion_rows(inputs: _Inputs, plan: replenishment.SkuPlan) -> list[Reple
         transfer = s.kind == "transfer"
         lead = replenishment.DEFAULT_TRANSFER_DAYS if transfer else cell.lead_time_days
         spread = 0.0 if transfer else cell.lead_time_spread_days
-        explanation = {**_header(inputs, plan.sku_id, s.warehouse_id), **plan.explain(s.warehouse_id)}
+        explanation = {
+            **_header(inputs, plan.sku_id, s.warehouse_id),
+            **plan.explain(s.warehouse_id, projection=False),
+        }
         explanation["kind"] = s.kind
         if transfer:
             explanation["source_warehouse_id"] = s.source_warehouse_id
@@ -350,15 +367,22 @@ def _suggestion_rows(inputs: _Inputs, plan: replenishment.SkuPlan) -> list[Reple
 
 
 @transaction.atomic
-def replenishment_build(*, business_date: date) -> dict:
-    """Write the replenishment suggestions of `business_date` (see the module docstring); return counts."""
-    inputs = _inputs_gather(business_date)
+def replenishment_build(
+    *, business_date: date, sku_ids: list[int] | None = None, scores: dict[int, float | None] | None = None
+) -> dict:
+    """Write the replenishment suggestions of `business_date` (see the module docstring) for `sku_ids`
+    (default: every active SKU); return counts. The nightly step runs it in chunks of SKUs on the workers
+    (`replenishment_chunks`); each chunk replaces only its own SKUs' open suggestions."""
+    inputs = _inputs_gather(business_date, sku_ids, scores)
+    rows_of_date = Suggestion.objects.filter(business_date=business_date)
+    if sku_ids is not None:
+        rows_of_date = rows_of_date.filter(sku_id__in=sku_ids)
     kept = set(
-        Suggestion.objects.filter(business_date=business_date)
-        .exclude(status=Suggestion.Status.OPEN)
-        .values_list("sku_id", "warehouse_id", "kind", "source_warehouse_id")
+        rows_of_date.exclude(status=Suggestion.Status.OPEN).values_list(
+            "sku_id", "warehouse_id", "kind", "source_warehouse_id"
+        )
     )
-    Suggestion.objects.filter(business_date=business_date, status=Suggestion.Status.OPEN).delete()
+    rows_of_date.filter(status=Suggestion.Status.OPEN).delete()
     rows = []
     planned = 0
     for sku_id in sorted(inputs.forecasts):
@@ -381,6 +405,28 @@ def replenishment_build(*, business_date: date) -> dict:
         "amount": str(to_money(sum((r.amount for r in purchases), Decimal(0)))),
         "kept": len(kept),
     }
+
+
+def replenishment_chunks(*, business_date: date, chunk_size: int = 1000) -> list[list[int]]:
+    """The night's work split for the workers: the active SKUs in chunks (id order). The date's open
+    suggestions are removed first, so that SKUs no longer active keep none."""
+    Suggestion.objects.filter(business_date=business_date, status=Suggestion.Status.OPEN).exclude(
+        sku_id__in=catalog_selectors.sku_list(active=True).values("pk")
+    ).delete()
+    sku_ids = catalog_selectors.sku_ids_active()
+    return [sku_ids[i : i + chunk_size] for i in range(0, len(sku_ids), chunk_size)]
+
+
+def replenishment_summary_merge(details: list[dict]) -> dict:
+    """The chunks' counts added up (amounts as exact decimals)."""
+    total = {"skus": 0, "suggestions": 0, "purchases": 0, "transfers": 0, "kept": 0, "chunks": len(details)}
+    amount = Decimal(0)
+    for detail in details:
+        for key in ("skus", "suggestions", "purchases", "transfers", "kept"):
+            total[key] += detail.get(key, 0)
+        amount += Decimal(detail.get("amount", "0"))
+    total["amount"] = str(to_money(amount))
+    return total
 
 
 # ---------------------------------------------------------------------------------------------------------

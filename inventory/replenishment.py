@@ -59,6 +59,8 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import NormalDist
 
+import numpy as np
+
 TIER_RANK = {"strategic": 0, "core": 1, "backup": 2}
 FILL_RATE, CYCLE = "fill_rate", "cycle"
 EPS = 1e-9
@@ -195,21 +197,27 @@ def purchase_round(needed: int, *, min_order_qty: int, case_pack: int) -> int:
     return -(-units // pack) * pack
 
 
+def stock_path(
+    *, today: date, available: float, arrivals: Iterable[tuple[date | None, int]], days: int, daily
+) -> np.ndarray:
+    """Stock at the end of each of the next `days` days (today + 1 onwards), as an array: the previous day's
+    stock + that day's arrivals - that day's forecast (late or undated arrivals count tomorrow)."""
+    steps = np.zeros(days + 1)
+    steps[0] = available
+    for when, units in arrivals:
+        offset = 1 if when is None or when <= today else (when - today).days
+        if offset <= days:
+            steps[offset] += units
+    steps[1:] -= np.asarray(daily[:days], dtype=float)
+    return np.cumsum(steps)[1:]  # sequential sums, left to right: the same floats as a running total
+
+
 def stock_project(
     *, today: date, available: float, arrivals: Iterable[tuple[date | None, int]], daily: Sequence[float]
 ) -> list[tuple[date, float]]:
     """(day, stock at the end of the day) for the days of `daily` (today + 1 onwards)."""
-    incoming: dict[int, int] = {}
-    for when, units in arrivals:
-        offset = 1 if when is None or when <= today else (when - today).days
-        if offset <= len(daily):
-            incoming[offset] = incoming.get(offset, 0) + units
-    stock = float(available)
-    out = []
-    for k, demand in enumerate(daily, start=1):
-        stock += incoming.get(k, 0) - demand
-        out.append((today + timedelta(days=k), stock))
-    return out
+    path = stock_path(today=today, available=available, arrivals=arrivals, days=len(daily), daily=daily)
+    return [(today + timedelta(days=k), stock) for k, stock in enumerate(path.tolist(), start=1)]
 
 
 def projected_stockout(projection: Sequence[tuple[date, float]]) -> date | None:
@@ -217,6 +225,12 @@ def projected_stockout(projection: Sequence[tuple[date, float]]) -> date | None:
         if stock < -EPS:
             return day
     return None
+
+
+def path_stockout(today: date, path: np.ndarray) -> date | None:
+    """The first day the stock path goes below zero (None: it never does)."""
+    below = np.flatnonzero(path < -EPS)
+    return today + timedelta(days=int(below[0]) + 1) if len(below) else None
 
 
 def cover_demand(daily: Sequence[float], *, lead_time_days: float, review_days: int) -> float:
@@ -326,7 +340,7 @@ class CellPlan:
     reorder_point: int
     order_up_to: int
     review_days: int
-    projection: list[tuple[date, float]]
+    path: np.ndarray  # stock at the end of each forecast day (see stock_path)
     projected_stockout_on: date | None
     next_arrival_on: date | None
     needed: int  # OUT - position when position <= ROP, else 0
@@ -337,6 +351,11 @@ class CellPlan:
     purchase_quantity: int = 0  # rounded to the supplier's terms
     covered_by: int | None = None  # warehouse whose stock on the way (or pooled purchase) covers the need
     pooled_for: list[tuple[int, int]] = field(default_factory=list)  # (warehouse, units) this one buys for
+
+    @property
+    def projection(self) -> list[tuple[date, float]]:
+        """(day, stock at the end of the day) from tomorrow."""
+        return [(self.today + timedelta(days=k), v) for k, v in enumerate(self.path.tolist(), start=1)]
 
     @property
     def transferred_in(self) -> int:
@@ -375,8 +394,9 @@ class CellPlan:
         )
         return data
 
-    def explain(self) -> dict:
-        """JSON-ready: every input and step, with the numbers."""
+    def explain(self, *, projection: bool = True) -> dict:
+        """JSON-ready: every input and step, with the numbers (the day-by-day projection unless
+        `projection` is False: the nightly rows leave it out, the SKU page recomputes it)."""
         d, s, L, sL = self.daily_demand, self.sigma_demand, self.lead_time_days, self.lead_time_spread_days
         return {
             "inputs": {
@@ -416,7 +436,9 @@ class CellPlan:
                 "main_warehouse": self.main,
                 "units": self.order_up_to,
             },
-            "projection": [[day.isoformat(), round(stock, 1)] for day, stock in self.projection],
+            "projection": [[day.isoformat(), round(stock, 1)] for day, stock in self.projection]
+            if projection
+            else None,
             "projected_stockout_on": self.projected_stockout_on.isoformat()
             if self.projected_stockout_on
             else None,
@@ -474,7 +496,9 @@ def cell_plan(
     inbound = sum(units for _when, units in state.inbound)
     position = state.available + inbound
     horizon = daily if params.projection_days is None else daily[: params.projection_days]
-    projection = stock_project(today=today, available=state.available, arrivals=state.inbound, daily=horizon)
+    path = stock_path(
+        today=today, available=state.available, arrivals=state.inbound, days=len(horizon), daily=horizon
+    )
     arrivals = [when or today + timedelta(days=1) for when, units in state.inbound if units > 0]
     next_arrival = max(min(arrivals), today + timedelta(days=1)) if arrivals else None
     needed = out - position if position <= rop and out > position else 0
@@ -504,8 +528,8 @@ def cell_plan(
         reorder_point=rop,
         order_up_to=out,
         review_days=params.review_days,
-        projection=projection,
-        projected_stockout_on=projected_stockout(projection),
+        path=path,
+        projected_stockout_on=path_stockout(today, path),
         next_arrival_on=next_arrival,
         needed=needed,
         excess=excess,
@@ -546,9 +570,9 @@ class SkuPlan:
     def cell(self, warehouse_id: int) -> CellPlan | None:
         return next((c for c in self.cells if c.warehouse_id == warehouse_id), None)
 
-    def explain(self, warehouse_id: int) -> dict:
+    def explain(self, warehouse_id: int, *, projection: bool = True) -> dict:
         cell = self.cell(warehouse_id)
-        data = cell.explain() if cell else {}
+        data = cell.explain(projection=projection) if cell else {}
         data["supplier"] = (
             {
                 "id": self.supplier.supplier_id,

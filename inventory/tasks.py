@@ -135,15 +135,77 @@ def sku_class_build(business_date: str) -> dict:
     return run.detail
 
 
-@shared_task(name="inventory.replenishment_build")
-def replenishment_build(business_date: str) -> dict:
-    """Replenishment suggestions (purchases and transfers) from the latest forecasts, classes and stock."""
+REPLENISHMENT_JOB = "inventory.replenishment_build"
+
+
+@shared_task(name="inventory.replenishment_build", bind=True)
+def replenishment_build(self, business_date: str, chunk_size: int = 1000) -> dict | None:
+    """Replenishment suggestions (purchases and transfers) from the latest forecasts, classes and stock.
+
+    Like the forecast, on a worker it replaces itself with a chord of one task per chunk of SKUs and a
+    finishing task; eagerly it plans every SKU in this process."""
     from inventory import planning
 
     day = date.fromisoformat(business_date)
-    run = job_run_record(
-        job="inventory.replenishment_build",
-        business_date=day,
-        work=lambda: planning.replenishment_build(business_date=day),
+    if self.request.is_eager:
+        run = job_run_record(
+            job=REPLENISHMENT_JOB,
+            business_date=day,
+            work=lambda: planning.replenishment_build(business_date=day),
+        )
+        return run.detail
+    started = time.time()
+    chunks = planning.replenishment_chunks(business_date=day, chunk_size=chunk_size)
+    if not chunks:
+        return replenishment_finish([], business_date, started=started)
+    queue = (self.request.delivery_info or {}).get("routing_key")
+    options = {"queue": queue} if queue else {}
+    scores = planning.supplier_scores_get(business_date=day)
+    header = [replenishment_chunk_build.si(business_date, chunk, scores).set(**options) for chunk in chunks]
+    finish = replenishment_finish.s(business_date, started=started).set(**options)
+    finish.link_error(step_failed.si(REPLENISHMENT_JOB, business_date).set(**options))
+    return self.replace(chord(header, finish))
+
+
+@shared_task(name="inventory.replenishment_chunk_build")
+def replenishment_chunk_build(business_date: str, sku_ids: list[int], scores: dict | None = None) -> dict:
+    """One chunk of the night's replenishment (replaces these SKUs' open suggestions of the date);
+    `scores` are the suppliers' scores of the night (JSON: supplier ids as text)."""
+    from inventory import planning
+
+    return planning.replenishment_build(
+        business_date=date.fromisoformat(business_date),
+        sku_ids=sku_ids,
+        scores=None if scores is None else {int(k): v for k, v in scores.items()},
     )
-    return run.detail
+
+
+@shared_task(name="inventory.replenishment_finish")
+def replenishment_finish(details: list[dict], business_date: str, started: float | None = None) -> dict:
+    """The chord's body: record the step with the chunks' summed counts."""
+    from inventory import planning
+
+    def work() -> dict:
+        detail = planning.replenishment_summary_merge(details)
+        if started is not None:
+            detail["elapsed_seconds"] = round(time.time() - started, 3)
+        return detail
+
+    return job_run_record(
+        job=REPLENISHMENT_JOB, business_date=date.fromisoformat(business_date), work=work
+    ).detail
+
+
+@shared_task(name="inventory.step_failed")
+def step_failed(job: str, business_date: str) -> None:
+    """A chunk of a fanned-out step failed, so the chord's body will not run: record the step as failed for
+    the date (the chunks that succeeded keep their rows; a rerun replaces them)."""
+    JobRun.objects.update_or_create(
+        job=job,
+        business_date=date.fromisoformat(business_date),
+        defaults={
+            "status": JobRun.Status.FAILED,
+            "finished_at": timezone.now(),
+            "detail": {"error": "a chunk of the step failed; see the worker log"},
+        },
+    )

@@ -14,10 +14,18 @@ from django.db import connection
 
 from catalog.tests.factories import SKUFactory
 from conftest import require
+from inventory import planning
 from inventory import tasks as inventory_tasks
 from inventory.forecast_jobs import sku_forecast_build, sku_forecast_latest
 from inventory.forecasting import INTERMITTENT_MODELS, SMOOTH_MODELS
-from inventory.models import DemandDay, SKUForecast, StockLevel
+from inventory.models import (
+    DemandDay,
+    ReplenishmentSuggestion,
+    SKUForecast,
+    StockLevel,
+    Supplier,
+    SupplierSKU,
+)
 from inventory.tests.factories import WarehouseFactory
 from shopops.common.models import JobRun
 
@@ -159,7 +167,10 @@ def test_on_a_worker_the_forecast_fans_out_one_task_per_chunk(tmp_path):
     require(up, f"Redis is not reachable at {REDIS_URL}")
     db = connection.settings_dict
     require(db["ENGINE"].endswith("postgresql"), "a worker process needs a shared database: set DATABASE_URL")
-    shop_build()
+    shop = shop_build()
+    supplier = Supplier.objects.create(code="s1", name="S1", lead_time_days=20)
+    for sku in (shop["steady"], shop["sparse"], shop["out"]):
+        SupplierSKU.objects.create(supplier=supplier, sku=sku, unit_cost="10.00")
 
     queue = f"shopops-test-{uuid.uuid4().hex[:8]}"
     database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
@@ -201,6 +212,10 @@ def test_on_a_worker_the_forecast_fans_out_one_task_per_chunk(tmp_path):
                 "inventory.sku_forecast_build", args=[D.isoformat()], kwargs={"chunk_size": 1}, queue=queue
             )
             detail = result.get(timeout=180)  # the task replaced itself: this is the chord body's result
+            client.send_task("inventory.sku_class_build", args=[D.isoformat()], queue=queue).get(timeout=60)
+            replenished = client.send_task(
+                "inventory.replenishment_build", args=[D.isoformat()], kwargs={"chunk_size": 1}, queue=queue
+            ).get(timeout=120)
         finally:
             worker.terminate()
             worker.wait(timeout=30)
@@ -212,3 +227,16 @@ def test_on_a_worker_the_forecast_fans_out_one_task_per_chunk(tmp_path):
     assert SKUForecast.objects.filter(business_date=D).count() == 3
     run = JobRun.objects.get(job="inventory.sku_forecast_build", business_date=D)
     assert run.status == JobRun.Status.SUCCEEDED and run.detail["chunks"] == 3
+    # The replenishment fans out too (one chunk per SKU here) and writes what one pass in process writes.
+    assert log.count("Task inventory.replenishment_chunk_build[") >= 3
+    run = JobRun.objects.get(job="inventory.replenishment_build", business_date=D)
+    assert run.status == JobRun.Status.SUCCEEDED and (run.detail["chunks"], run.detail["skus"]) == (3, 3)
+    written = sorted(
+        ReplenishmentSuggestion.objects.values_list("sku_id", "warehouse_id", "kind", "quantity")
+    )
+    assert replenished["suggestions"] == len(written)
+    planning.replenishment_build(business_date=D)
+    assert (
+        sorted(ReplenishmentSuggestion.objects.values_list("sku_id", "warehouse_id", "kind", "quantity"))
+        == written
+    )

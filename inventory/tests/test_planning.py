@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from catalog.models import SKUStats
+from catalog.models import SKU, SKUStats
 from catalog.tests.factories import SKUFactory
 from inventory import planning
 from inventory.models import (
@@ -150,6 +150,32 @@ def test_replenishment_build_writes_suggestions_to_the_unit(shop):
     # Idempotent: the same night again replaces the open rows with the same ones.
     again = planning.replenishment_build(business_date=D)
     assert again["suggestions"] == 3 and Suggestion.objects.count() == 3
+
+
+def test_the_nightly_chunks_write_what_one_pass_writes(shop):
+    def snapshot():
+        return sorted(
+            Suggestion.objects.values_list(
+                "sku__code", "warehouse__code", "kind", "source_warehouse__code", "quantity", "amount", "z"
+            )
+        )
+
+    planning.replenishment_build(business_date=D)
+    whole = snapshot()
+    stale = Suggestion.objects.first()
+    stale.sku.active = False  # a SKU that stopped being active keeps no open suggestion for the night
+    stale.sku.save(update_fields=["active"])
+    chunks = planning.replenishment_chunks(business_date=D, chunk_size=1)
+    assert not Suggestion.objects.filter(sku=stale.sku).exists()
+    assert chunks == [[pk] for pk in sorted(SKU.objects.filter(active=True).values_list("pk", flat=True))]
+    scores = planning.supplier_scores_get(business_date=D)
+    details = [
+        planning.replenishment_build(business_date=D, sku_ids=chunk, scores=scores) for chunk in chunks
+    ]
+    merged = planning.replenishment_summary_merge(details)
+    active_rows = [row for row in whole if row[0] != stale.sku.code]
+    assert snapshot() == active_rows
+    assert (merged["chunks"], merged["suggestions"]) == (len(chunks), len(active_rows)) and active_rows
 
 
 def test_approve_groups_by_supplier_and_warehouse_and_rebuild_keeps_ordered(shop):
