@@ -9,7 +9,8 @@ Per SKU, warehouse and shop day:
 - stockout: nothing available at the close of an item the warehouse carries (the ledger has moved it
   there before), or unmet demand during the day.
 Only days with demand or a stockout get a row; the build for a date replaces that date's rows, so running
-it twice changes nothing.
+it twice changes nothing. Days before the ledger's first movement (history loaded without its movements)
+are left as they are.
 """
 
 from collections import defaultdict
@@ -30,6 +31,11 @@ ORDER_REFERENCE = "order "  # ledger references of order reservations start with
 def demand_record_build(*, business_date: date) -> dict:
     """Write the DemandDay rows of `business_date`; return counts for the job record."""
     start, end = day_range(business_date, business_date + timedelta(days=1))
+    first = StockMovement.objects.order_by("created_at").values_list("created_at", flat=True).first()
+    if first is None or first >= end:
+        # The ledger starts after this day (history imported without its movements, as in the demo): what
+        # is recorded for the day cannot be rebuilt from the ledger, so it is kept as it is.
+        return {"rows": DemandDay.objects.filter(day=business_date).count(), "kept": "before the ledger"}
     Kind = StockMovement.Kind
     day_moves = StockMovement.objects.filter(created_at__gte=start, created_at__lt=end)
     rows: dict[tuple[int, int], dict] = defaultdict(lambda: {"reserved": 0, "cancelled": 0, "unmet": 0})

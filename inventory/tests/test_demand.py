@@ -97,3 +97,15 @@ def test_a_stockout_in_one_warehouse_only_is_not_a_stockout_of_the_sku(shop):
     history = demand_history_get(end_date=DAY, days=1, sku_ids=[other.pk])
     assert history.stockout.tolist() == [[False]]
     assert DemandDay.objects.get(warehouse=shop["west"]).stockout is True
+
+
+def test_a_day_before_the_ledger_begins_is_kept_as_loaded(shop):
+    """History loaded without its movements (the demo's two years) is not wiped by a replay of its days."""
+    loaded = DemandDay.objects.create(
+        sku=shop["sku"], warehouse=shop["east"], day=date(2026, 5, 1), reserved=7
+    )
+    assert demand_record_build(business_date=date(2026, 5, 1)) == {"rows": 1, "kept": "before the ledger"}
+    loaded.refresh_from_db()
+    assert loaded.reserved == 7
+    # The ledger's first day (the receipts of 3 May) is rebuilt: no demand, nothing out of stock.
+    assert demand_record_build(business_date=date(2026, 5, 3)) == {"rows": 0, "units": 0, "stockouts": 0}
