@@ -16,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from catalog import selectors as catalog_selectors
 from inventory import charts, kpis, ledger, planning, selectors
@@ -34,6 +35,13 @@ from shopops.common.pagination import paginate, querystring_without_page
 
 EDIT_PERMISSION = "inventory.change_purchaseorder"
 WORKLIST_PAGE_SIZE = 100
+SUPPLIER_REASONS = {
+    "only supplier": gettext_lazy("the only qualified supplier"),
+    "tier": gettext_lazy("chosen for its tier"),
+    "score": gettext_lazy("chosen for its scorecard"),
+    "cost": gettext_lazy("chosen for its unit cost"),
+    "lead time": gettext_lazy("chosen for its lead time"),
+}
 HISTORY_DAYS = 180
 Kind = ReplenishmentSuggestion.Kind
 SuggestionStatus = ReplenishmentSuggestion.Status
@@ -282,6 +290,21 @@ def sku_stock(request, code: str):
             title=_("Projected stock in %(warehouse)s") % {"warehouse": warehouse.name},
         )
     if explain:
+        # Keys in the stored maths, in words for the page.
+        if explain.get("forecast"):
+            model = explain["forecast"].get("model")
+            explain["forecast"]["model"] = (
+                ForecastModel(model).label if model in ForecastModel.values else model
+            )
+        if explain.get("supplier"):
+            tier = explain["supplier"].get("tier")
+            explain["supplier"]["tier"] = Supplier.Tier(tier).label if tier in Supplier.Tier.values else tier
+            explain["supplier"]["reason"] = SUPPLIER_REASONS.get(
+                explain["supplier"].get("reason"), explain["supplier"].get("reason")
+            )
+        for option in explain.get("suppliers") or []:
+            if option.get("tier") in Supplier.Tier.values:
+                option["tier"] = Supplier.Tier(option["tier"]).label
         names = {w.pk: w.name for w in warehouses.values()}
         transfers_in = [(names.get(wh, wh), units) for wh, units in explain.get("transfers_in") or []]
     sku_class = SKUClass.objects.filter(sku=sku).first()

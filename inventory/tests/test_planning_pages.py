@@ -14,6 +14,7 @@ from catalog.tests.factories import SKUFactory
 from inventory import services
 from inventory.models import (
     DemandDay,
+    ForecastModel,
     PurchaseOrder,
     ReplenishmentSuggestion,
     SKUClass,
@@ -202,6 +203,11 @@ def test_sku_stock_page_with_levels_chart_and_maths(client_for, data):
     assert explain is not None and explain["available"] is True
     assert 'data-testid="ss-formula"' in html and explain["safety_stock"]["formula"] in html
     assert "opening" in html  # the ledger row
+    # Stored keys are shown in words: the model's and the supplier tier's labels, the reason of the choice.
+    assert explain["forecast"]["model"] in {label for _key, label in ForecastModel.choices}
+    assert explain["supplier"]["tier"] in {label for _key, label in Supplier.Tier.choices}
+    assert str(explain["supplier"]["reason"]).startswith(("chosen for its", "the only qualified"))
+    assert str(explain["supplier"]["reason"]) in html
     assert client.get(reverse("inventory:sku-stock", args=["NOPE"])).status_code == 404
 
 
