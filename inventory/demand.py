@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Q, Sum
 
 from inventory.models import DemandDay, StockLevel, StockMovement, UnmetDemand
-from shopops.common.bulk import pg_execute
 from shopops.common.dates import day_range
 
 ORDER_REFERENCE = "order "  # ledger references of order reservations start with it ("order tmall:T1")
@@ -132,18 +131,11 @@ def demand_history_get(*, end_date: date, days: int, sku_ids: list[int]) -> Dema
     known on `end_date`."""
     first = end_date - timedelta(days=days - 1)
     day_list = [first + timedelta(days=i) for i in range(days)]
+    index = {sku_id: i for i, sku_id in enumerate(sku_ids)}
     demand = np.zeros((len(sku_ids), days), dtype=np.float64)
     stockout = np.zeros((len(sku_ids), days), dtype=bool)
     if not sku_ids:
         return DemandHistory(sku_ids, day_list, demand, stockout)
-    fill = _history_fill_pg if connection.vendor == "postgresql" else _history_fill_orm
-    fill(demand, stockout, sku_ids=sku_ids, first=first, end_date=end_date)
-    return DemandHistory(sku_ids, day_list, demand, stockout)
-
-
-def _history_fill_orm(demand, stockout, *, sku_ids, first: date, end_date: date) -> None:
-    """Fill the arrays from the demand record (any database)."""
-    index = {sku_id: i for i, sku_id in enumerate(sku_ids)}
     levels = {
         r["sku_id"]: r["n"]
         for r in StockLevel.objects.filter(sku_id__in=sku_ids).values("sku_id").annotate(n=Count("id"))
@@ -163,40 +155,7 @@ def _history_fill_orm(demand, stockout, *, sku_ids, first: date, end_date: date)
         i, t = index[sku_id], (day - first).days
         demand[i, t] = max(reserved + unmet - cancelled, 0)
         stockout[i, t] = out > 0 and out >= levels.get(sku_id, 1)
-
-
-def _history_fill_pg(demand, stockout, *, sku_ids, first: date, end_date: date) -> None:
-    """The same aggregate as the ORM path, computed in one statement with the SKU ids bound server-side as
-    one array and rows read straight into numpy (the nightly forecast reads 10k SKUs x 420 days)."""
-    rows = pg_execute(
-        """
-        WITH ids AS (SELECT unnest(%s::bigint[]) AS sku_id),
-        levels AS (
-            SELECT s.sku_id, COUNT(*) AS n
-            FROM inventory_stocklevel s JOIN ids USING (sku_id)
-            GROUP BY s.sku_id
-        )
-        SELECT sku_id, array_agg(t), array_agg(units), array_agg(out)
-        FROM (
-            SELECT d.sku_id, d.day - %s::date AS t,
-                   GREATEST(SUM(d.reserved) + SUM(d.unmet) - SUM(d.cancelled), 0) AS units,
-                   (COUNT(*) FILTER (WHERE d.stockout) > 0
-                    AND COUNT(*) FILTER (WHERE d.stockout) >= COALESCE(MAX(levels.n), 1))::int AS out
-            FROM inventory_demandday d
-            JOIN ids USING (sku_id)
-            LEFT JOIN levels USING (sku_id)
-            WHERE d.day BETWEEN %s AND %s
-            GROUP BY d.sku_id, d.day
-        ) per_day
-        GROUP BY sku_id
-        """,
-        [list(sku_ids), first, first, end_date],
-    )
-    index = {sku_id: i for i, sku_id in enumerate(sku_ids)}
-    for sku_id, days, units, out in rows or ():
-        i = index[sku_id]
-        demand[i, days] = units
-        stockout[i, days] = np.asarray(out, dtype=bool)
+    return DemandHistory(sku_ids, day_list, demand, stockout)
 
 
 def warehouse_shares_get(

@@ -5,7 +5,6 @@ from datetime import date
 import pytest
 
 from catalog.tests.factories import SKUFactory
-from conftest import require
 from inventory import services
 from inventory.demand import demand_history_get, demand_record_build, warehouse_shares_get
 from inventory.models import DemandDay, StockMovement, UnmetDemand
@@ -110,30 +109,3 @@ def test_a_day_before_the_ledger_begins_is_kept_as_loaded(shop):
     assert loaded.reserved == 7
     # The ledger's first day (the receipts of 3 May) is rebuilt: no demand, nothing out of stock.
     assert demand_record_build(business_date=date(2026, 5, 3)) == {"rows": 0, "units": 0, "stockouts": 0}
-
-
-def test_the_postgresql_statement_reads_what_the_orm_reads(shop):
-    """On PostgreSQL the history is read with one statement; it must agree with the portable ORM path."""
-    import numpy as np
-    from django.db import connection
-
-    from inventory.demand import _history_fill_orm, _history_fill_pg
-
-    require(connection.vendor == "postgresql", "the PostgreSQL statement needs PostgreSQL: set DATABASE_URL")
-    other, east, clock = shop["other"], shop["east"], shop["clock"]
-    clock.move_to("2026-05-04 10:00:00+08:00", tick=False)
-    _reserve("order tmall:1", "上海", other, 2)
-    _reserve("order tmall:2", "四川", other, 1)
-    _reserve("order tmall:3", "上海", shop["sku"], 9)  # 5 reserved, 4 unmet
-    demand_record_build(business_date=DAY)
-    DemandDay.objects.create(sku=shop["sku"], warehouse=east, day=date(2026, 5, 2), reserved=3, cancelled=1)
-    ids = [shop["sku"].pk, other.pk, SKUFactory().pk]
-    arrays = []
-    for fill in (_history_fill_orm, _history_fill_pg):
-        demand, stockout = np.zeros((3, 4)), np.zeros((3, 4), dtype=bool)
-        fill(demand, stockout, sku_ids=ids, first=date(2026, 5, 1), end_date=DAY)
-        arrays.append((demand.tolist(), stockout.tolist()))
-    assert arrays[0] == arrays[1]
-    assert arrays[1][0] == [[0, 2, 0, 9], [0, 0, 0, 3], [0, 0, 0, 0]]
-    # Both SKUs ended the day with nothing available in every warehouse holding them.
-    assert arrays[1][1] == [[False, False, False, True], [False, False, False, True], [False] * 4]
