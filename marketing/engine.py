@@ -102,7 +102,7 @@ ORDER_KINDS = ("threshold_amount", "threshold_percent", "amount_off", "gift")
 KINDS = frozenset(LINE_KINDS + ORDER_KINDS)
 _KIND_RANK = {kind: rank for rank, kind in enumerate(LINE_KINDS + ORDER_KINDS[:2] + ("gift",))}
 
-GIFT_BAND = (Decimal("0.05"), Decimal("0.15"))
+GIFT_BAND = (Decimal("0.05"), Decimal("0.15"))  # checked in integers in _Pass._gift
 MAX_EXCLUSIVE_SEARCH = 8
 _PCT_SCALE = 10_000  # percent numbers kept to 4 decimals
 _PCT_DIV = 100 * _PCT_SCALE
@@ -239,8 +239,18 @@ def _money(cents: int) -> Decimal:
     return money
 
 
+_YUAN_CACHE: dict[int, str] = {}
+
+
 def _yuan(cents: int) -> str:
-    return f"¥{_money(cents)}"
+    """``cents`` as ``¥12.34``: the text of ``f"¥{_money(cents)}"``, without a Decimal."""
+    text = _YUAN_CACHE.get(cents)
+    if text is None:
+        if len(_YUAN_CACHE) >= 100_000:
+            _YUAN_CACHE.clear()
+        whole, part = divmod(abs(cents), 100)
+        text = _YUAN_CACHE[cents] = f"¥{'-' if cents < 0 else ''}{whole}.{part:02d}"
+    return text
 
 
 def _pct(value: Any) -> int:
@@ -248,8 +258,14 @@ def _pct(value: Any) -> int:
     return max(0, min(scaled, _PCT_DIV))
 
 
+_PCT_LABELS: dict[int, str] = {}
+
+
 def _pct_label(scaled: int) -> str:
-    return f"{(Decimal(scaled) / _PCT_SCALE).normalize():f} %"
+    label = _PCT_LABELS.get(scaled)
+    if label is None:  # at most _PCT_DIV + 1 labels: percentages are clamped to 0-100 %
+        label = _PCT_LABELS[scaled] = f"{(Decimal(scaled) / _PCT_SCALE).normalize():f} %"
+    return label
 
 
 def _pct_of(cents: int, scaled: int) -> int:
@@ -264,16 +280,13 @@ def split_amount(amount: int, weights: list[int]) -> list[int]:
     total = sum(weights)
     if total <= 0 or amount <= 0:
         return [0] * len(weights)
-    parts = []
-    remainders = []
-    for position, weight in enumerate(weights):
-        quotient, remainder = divmod(amount * weight, total)
-        parts.append(quotient)
-        remainders.append((-remainder, position))
+    shares = [amount * weight for weight in weights]
+    parts = [share // total for share in shares]
     left = amount - sum(parts)
     if left:
-        remainders.sort()
-        for _, position in remainders[:left]:
+        remainders = [share % total for share in shares]
+        # largest remainder first; the sort is stable, so ties keep the earlier weight first
+        for position in sorted(range(len(weights)), key=lambda k: -remainders[k])[:left]:
             parts[position] += 1
     return parts
 
@@ -296,6 +309,8 @@ class _Rule:
     skus: frozenset
     categories: frozenset
     all_lines: bool
+    handler: str  # the _Pass method for the kind
+    rank: int = 0  # position in sort_key order among the index's rules (set by PromotionIndex)
 
 
 def _compile(promo: Promotion) -> _Rule:
@@ -363,6 +378,7 @@ def _compile(promo: Promotion) -> _Rule:
         skus=skus,
         categories=categories,
         all_lines=not skus and not categories,
+        handler="_" + kind,
     )
 
 
@@ -422,12 +438,13 @@ class _Pass:
     def _apply(self, rule: _Rule, wanted: Mapping[int, int], what: str) -> int:
         promo = rule.promo
         cur = self.cur
+        floors = None if promo.loss_leader else self.floors  # a loss leader line's floor is 0
         total = 0
         notes = []
         for i, amount in wanted.items():
             if amount <= 0:
                 continue
-            floor = 0 if (promo.loss_leader or self.lines[i].loss_leader) else self.floors[i]
+            floor = floors[i] if floors else 0
             room = cur[i] - floor if cur[i] > floor else 0
             if amount > room:
                 if floor:
@@ -457,22 +474,22 @@ class _Pass:
         self.trace.append(TraceStep(rule.promo.code, f"{rule.promo.kind}: not applied, {why}"))
 
     def _split(self, amount: int, values: Mapping[int, int]) -> dict[int, int]:
-        keys = list(values)
-        return dict(zip(keys, split_amount(amount, [values[i] for i in keys]), strict=True))
+        return dict(zip(values, split_amount(amount, list(values.values())), strict=True))
 
     def _conditions(self, rule: _Rule, idx: list[int]) -> str | None:
         p = rule.p
-        units = sum(self.qty[i] for i in idx)
-        if units < p["min_quantity"]:
-            return f"needs {p['min_quantity']} units in scope, the cart has {units}"
-        spend = sum(self.cur[i] for i in idx)
+        if p["min_quantity"]:
+            units = sum([self.qty[i] for i in idx])
+            if units < p["min_quantity"]:
+                return f"needs {p['min_quantity']} units in scope, the cart has {units}"
+        spend = sum([self.cur[i] for i in idx]) if p["min_spend"] else 0
         if spend < p["min_spend"]:
             return f"needs {_yuan(p['min_spend'])} spent in scope, the cart has {_yuan(spend)}"
         return None
 
     # -- kinds ---------------------------------------------------------------------------------
     def run(self, rule: _Rule, idx: list[int], ctx: QuoteContext) -> None:
-        getattr(self, "_" + rule.promo.kind)(rule, idx, ctx)
+        getattr(self, rule.handler)(rule, idx, ctx)
 
     def _affected(self, rule: _Rule, idx: list[int]) -> dict[int, int]:
         max_items = rule.p["max_items"]
@@ -530,7 +547,7 @@ class _Pass:
 
     def _buy_x_get_y(self, rule: _Rule, idx: list[int], ctx: QuoteContext) -> None:
         p = rule.p
-        units = sum(self.qty[i] for i in idx)
+        units = sum([self.qty[i] for i in idx])
         applications = units // (p["buy"] + p["get"])
         if p["max_applications"] is not None:
             applications = min(applications, p["max_applications"])
@@ -572,7 +589,7 @@ class _Pass:
 
     def _threshold(self, rule: _Rule, idx: list[int], percent: bool) -> None:
         code = rule.promo.code
-        subtotal = sum(self.cur[i] for i in idx)
+        subtotal = sum([self.cur[i] for i in idx])
         reached = None
         for threshold, value in rule.p["tiers"]:
             if subtotal >= threshold:
@@ -601,7 +618,7 @@ class _Pass:
     def _gift(self, rule: _Rule, idx: list[int], ctx: QuoteContext) -> None:
         p = rule.p
         code = rule.promo.code
-        subtotal = sum(self.cur[i] for i in idx)
+        subtotal = sum([self.cur[i] for i in idx])
         if subtotal < p["threshold"]:
             needed = p["threshold"] - subtotal
             self.hints.append(
@@ -629,8 +646,9 @@ class _Pass:
             self.warnings.append(QuoteWarning(code, message))
             return None
         cost = _cents(unit_cost) * quantity
-        share = Decimal(cost) / Decimal(subtotal) if subtotal else Decimal(1)
-        if not GIFT_BAND[0] <= share <= GIFT_BAND[1]:
+        # 5 % <= cost / subtotal <= 15 %, in integers (an empty subtotal is outside the band)
+        if not (subtotal and 20 * cost >= subtotal and 100 * cost <= 15 * subtotal):
+            share = Decimal(cost) / Decimal(subtotal) if subtotal else Decimal(1)
             shown = (share * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
             self.warnings.append(
                 QuoteWarning(
@@ -668,6 +686,11 @@ class PromotionIndex:
                 self.by_sku.setdefault(sku, []).append(rule)
             for category in rule.categories:
                 self.by_category.setdefault(category, []).append(rule)
+        # Rank the rules once so a quote sorts its promotions by an int (equal keys, equal rank).
+        previous = None
+        for rank, rule in enumerate(sorted(self.rules, key=lambda r: r.sort_key)):
+            rule.rank = previous.rank if previous and previous.sort_key == rule.sort_key else rank
+            previous = rule
 
     def quote(self, lines: Iterable[CartLine], ctx: QuoteContext) -> Quote:
         return _quote(self, list(lines), ctx)
@@ -723,32 +746,33 @@ def _quote(index: PromotionIndex, lines: list[CartLine], ctx: QuoteContext) -> Q
     trace: list[TraceStep] = []
     rejected: list[RejectedCoupon] = []
 
-    # Candidates: promotions indexed under the cart's SKUs and categories, plus cart-wide ones.
-    seen: set[int] = set()
-    candidates: list[_Rule] = []
+    # Candidates: promotions indexed under the cart's SKUs and categories, plus cart-wide ones,
+    # in the order first met. The index hits are the scope: a line is in a promotion's scope
+    # exactly when its SKU or one of its categories is indexed under the promotion.
+    everywhere = list(range(len(lines)))
+    candidates: dict[int, tuple[_Rule, list[int]]] = {}
     for rule in index.everywhere:
-        seen.add(id(rule))
-        candidates.append(rule)
-    for line in lines:
-        for rule in index.by_sku.get(line.sku, ()):
-            if id(rule) not in seen:
-                seen.add(id(rule))
-                candidates.append(rule)
-        if index.by_category:
+        candidates[id(rule)] = (rule, everywhere)
+    by_sku, by_category = index.by_sku, index.by_category
+    for i, line in enumerate(lines):
+        hits = by_sku.get(line.sku, [])
+        if by_category:
             for category in line.category_ids:
-                for rule in index.by_category.get(category, ()):
-                    if id(rule) not in seen:
-                        seen.add(id(rule))
-                        candidates.append(rule)
+                hits = hits + by_category.get(category, [])
+        for rule in hits:
+            found = candidates.get(id(rule))
+            if found is None:
+                candidates[id(rule)] = (rule, [i])
+            elif found[1][-1] != i:  # not yet hit by this line (cart-wide rules hold every line)
+                found[1].append(i)
     eligible: list[tuple[_Rule, list[int]]] = []
-    for rule in candidates:
+    for rule, idx in candidates.values():
         why = _ineligible(rule, ctx)
         if why:
             if why not in ("not valid yet", "expired"):
                 trace.append(TraceStep(rule.promo.code, f"{rule.promo.kind}: not applied, {why}"))
             continue
-        idx = _scope_lines(rule, lines)
-        if idx:
+        if idx:  # empty only for a cart-wide promotion on an empty cart
             eligible.append((rule, idx))
 
     # Coupons presented.
@@ -774,7 +798,7 @@ def _quote(index: PromotionIndex, lines: list[CartLine], ctx: QuoteContext) -> Q
         coupon_of[rule.promo.code] = presented
         eligible.append((rule, idx))
 
-    eligible.sort(key=lambda item: item[0].sort_key)
+    eligible.sort(key=lambda item: item[0].rank)
 
     # Exclusivity: price each combination of exclusive promotions on disjoint lines.
     lines_of = {id(rule): idx for rule, idx in eligible}
