@@ -1,6 +1,10 @@
 """Fixtures shared by every test package: one logged-in client per role."""
 
+import contextlib
 import os
+import subprocess
+import sys
+import uuid
 
 import pytest
 from django.conf import settings
@@ -67,3 +71,37 @@ def require(available: bool, reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{reason} (required in CI)")
     pytest.skip(reason)
+
+
+@contextlib.contextmanager
+def celery_worker_running(log_path, redis_url: str):
+    """A real Celery worker process (solo pool) on Redis, on a private queue, against the test database;
+    yields (client, queue) and stops the worker afterwards. Its log is written to `log_path`."""
+    from celery import Celery
+    from django.db import connection
+
+    db = connection.settings_dict
+    require(db["ENGINE"].endswith("postgresql"), "a worker process needs a shared database: set DATABASE_URL")
+    queue = f"shopops-test-{uuid.uuid4().hex[:8]}"
+    database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "shopops.settings.local",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "DEBUG": "false",
+        "SECRET_KEY": "worker-test-secret-key-0123456789abcdef",
+    }
+    command = [sys.executable, "-m", "celery", "-A", "shopops", "worker", "-Q", queue, "--pool", "solo"]
+    command += ["--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "info"]
+    client = Celery(broker=redis_url, backend=redis_url)
+    with open(log_path, "w") as log:
+        worker = subprocess.Popen(
+            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            yield client, queue
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+            client.close()

@@ -147,19 +147,24 @@ def ledger_list(request):
 # --- adjustment -------------------------------------------------------------------------------------------
 
 
-class AdjustForm(forms.Form):
+class _SkuInWarehouseForm(forms.Form):
+    """One SKU (by code) in one warehouse: the start of the single-movement forms."""
+
     warehouse = _warehouse_field(gettext_lazy("Warehouse"))
     sku = forms.CharField(label=gettext_lazy("SKU code"), max_length=64)
-    delta = forms.IntegerField(
-        label=gettext_lazy("Change in units"), help_text=gettext_lazy("Negative to take units off.")
-    )
-    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200)
 
     def clean_sku(self):
         code = self.cleaned_data["sku"].strip()
         if _sku_id(code) is None:
             raise ValidationError(_("No SKU has this code."))
         return code
+
+
+class AdjustForm(_SkuInWarehouseForm):
+    delta = forms.IntegerField(
+        label=gettext_lazy("Change in units"), help_text=gettext_lazy("Negative to take units off.")
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200)
 
 
 @write_required(ADJUST_PERMISSION)
@@ -191,9 +196,7 @@ def adjust(request):
 # --- returns to stock -------------------------------------------------------------------------------------
 
 
-class ReturnForm(forms.Form):
-    warehouse = _warehouse_field(gettext_lazy("Warehouse"))
-    sku = forms.CharField(label=gettext_lazy("SKU code"), max_length=64)
+class ReturnForm(_SkuInWarehouseForm):
     quantity = forms.IntegerField(label=gettext_lazy("Units back on the shelf"), min_value=1)
     reference = forms.CharField(
         label=gettext_lazy("Order or return number"),
@@ -208,12 +211,6 @@ class ReturnForm(forms.Form):
             "Only resaleable units go back to stock; write off the rest as an adjustment."
         ),
     )
-
-    def clean_sku(self):
-        code = self.cleaned_data["sku"].strip()
-        if _sku_id(code) is None:
-            raise ValidationError(_("No SKU has this code."))
-        return code
 
 
 @write_required(ADJUST_PERMISSION)

@@ -1,19 +1,13 @@
 """The nightly forecast job: SKUForecast rows from the demand record, idempotent, replayable, pruned."""
 
 import os
-import subprocess
-import sys
-import uuid
 from datetime import date, timedelta
 
 import pytest
 import redis
-from celery import Celery
-from django.conf import settings
-from django.db import connection
 
 from catalog.tests.factories import SKUFactory
-from conftest import require
+from conftest import celery_worker_running, require
 from inventory import planning
 from inventory import tasks as inventory_tasks
 from inventory.forecast_jobs import sku_forecast_build, sku_forecast_latest
@@ -165,61 +159,20 @@ def test_on_a_worker_the_forecast_fans_out_one_task_per_chunk(tmp_path):
     except redis.RedisError:
         up = False
     require(up, f"Redis is not reachable at {REDIS_URL}")
-    db = connection.settings_dict
-    require(db["ENGINE"].endswith("postgresql"), "a worker process needs a shared database: set DATABASE_URL")
     shop = shop_build()
     supplier = Supplier.objects.create(code="s1", name="S1", lead_time_days=20)
     for sku in (shop["steady"], shop["sparse"], shop["out"]):
         SupplierSKU.objects.create(supplier=supplier, sku=sku, unit_cost="10.00")
 
-    queue = f"shopops-test-{uuid.uuid4().hex[:8]}"
-    database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "shopops.settings.local",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": REDIS_URL,
-        "DEBUG": "false",
-        "SECRET_KEY": "worker-test-secret-key-0123456789abcdef",
-    }
-    client = Celery(broker=REDIS_URL, backend=REDIS_URL)
-    with open(tmp_path / "worker.log", "w") as worker_log:
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "shopops",
-                "worker",
-                "-Q",
-                queue,
-                "--pool",
-                "solo",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-                "-l",
-                "info",
-            ],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=worker_log,
-            stderr=subprocess.STDOUT,
+    with celery_worker_running(tmp_path / "worker.log", REDIS_URL) as (client, queue):
+        result = client.send_task(
+            "inventory.sku_forecast_build", args=[D.isoformat()], kwargs={"chunk_size": 1}, queue=queue
         )
-        try:
-            result = client.send_task(
-                "inventory.sku_forecast_build", args=[D.isoformat()], kwargs={"chunk_size": 1}, queue=queue
-            )
-            detail = result.get(timeout=180)  # the task replaced itself: this is the chord body's result
-            client.send_task("inventory.sku_class_build", args=[D.isoformat()], queue=queue).get(timeout=60)
-            replenished = client.send_task(
-                "inventory.replenishment_build", args=[D.isoformat()], kwargs={"chunk_size": 1}, queue=queue
-            ).get(timeout=120)
-        finally:
-            worker.terminate()
-            worker.wait(timeout=30)
-            client.close()
+        detail = result.get(timeout=180)  # the task replaced itself: this is the chord body's result
+        client.send_task("inventory.sku_class_build", args=[D.isoformat()], queue=queue).get(timeout=60)
+        replenished = client.send_task(
+            "inventory.replenishment_build", args=[D.isoformat()], kwargs={"chunk_size": 1}, queue=queue
+        ).get(timeout=120)
     log = (tmp_path / "worker.log").read_text()
     assert log.count("Task inventory.sku_forecast_chunk_build[") >= 3
     assert (detail["chunks"], detail["skus"], detail["intermittent"]) == (3, 3, 1)
