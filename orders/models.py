@@ -186,6 +186,12 @@ class OrderLine(models.Model):
         default=0,
         help_text=_("Units no warehouse could reserve when the order arrived."),
     )
+    flash_claim = models.CharField(
+        _("flash-sale claim"),
+        max_length=36,
+        blank=True,
+        help_text=_("The flash-sale claim id the line was bought under, if any."),
+    )
 
     class Meta:
         verbose_name = _("order line")

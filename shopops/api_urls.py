@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("orders.api.urls")),
     path("", include("catalog.api.urls")),
     path("", include("inventory.api.urls")),
+    path("", include("marketing.api.urls")),
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="api-schema"),
     path("docs/", login_not_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
 ]

@@ -50,6 +50,8 @@ class ApiClient(AbstractAPIKey):
         ("catalog:write", _("Write the catalogue")),
         ("inventory:read", _("Read forecasts and replenishment")),
         ("pricing:quote", _("Price carts")),
+        ("marketing:read", _("Read promotions")),
+        ("marketing:write", _("Write promotions, claim flash sales, import ad metrics")),
         ("reports:read", _("Read KPIs")),
     )
 

@@ -1,0 +1,1 @@
+"""Marketing reads, one module per subdomain."""
