@@ -96,3 +96,6 @@ class AdMetricDay(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["channel", "day"], name="admetricday_channel_day")]
+
+    def __str__(self):
+        return f"{self.campaign_id} {self.channel_id} {self.day}"

@@ -25,6 +25,9 @@ class MarketingSettings(models.Model):
         verbose_name = _("marketing settings")
         verbose_name_plural = _("marketing settings")
 
+    def __str__(self):
+        return str(_("marketing settings"))
+
     @classmethod
     def current(cls) -> "MarketingSettings":
         return cls.objects.order_by("pk").first() or cls()
@@ -107,6 +110,9 @@ class PointsEntry(models.Model):
         ]
         indexes = [models.Index(fields=["customer", "created_at"], name="pointsentry_customer_at")]
 
+    def __str__(self):
+        return f"{self.customer_id} {self.kind} {self.points}"
+
 
 class CustomerRFM(models.Model):
     """A customer's RFM scores (1-5 each, 5 best) and named segment, rebuilt nightly."""
@@ -136,3 +142,6 @@ class CustomerRFM(models.Model):
         verbose_name = _("customer RFM")
         verbose_name_plural = _("customer RFM")
         indexes = [models.Index(fields=["segment"], name="customerrfm_segment")]
+
+    def __str__(self):
+        return f"{self.customer_id} {self.segment}"

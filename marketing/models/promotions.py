@@ -94,6 +94,9 @@ class PromotionCustomerUsage(models.Model):
             models.UniqueConstraint(fields=["promotion", "customer"], name="promotioncustomerusage_uniq"),
         ]
 
+    def __str__(self):
+        return f"{self.promotion_id} {self.customer_id} {self.used}"
+
 
 class CouponBatch(TimeStampedModel):
     """A generated batch of single-use (or limited-use) codes for one coupon promotion."""
@@ -201,6 +204,9 @@ class Redemption(models.Model):
         ]
         indexes = [models.Index(fields=["promotion", "status"], name="redemption_promo_status")]
 
+    def __str__(self):
+        return f"{self.promotion_id} {self.order_id} {self.status}"
+
 
 class FlashSalePool(models.Model):
     """The units of a flash sale: ``claimed`` counts held and converted claims and is raised with a
@@ -217,6 +223,9 @@ class FlashSalePool(models.Model):
             models.CheckConstraint(condition=Q(claimed__lte=F("quantity")), name="flashpool_no_oversell"),
         ]
 
+    def __str__(self):
+        return f"{self.promotion_id} {self.claimed}/{self.quantity}"
+
 
 class FlashSaleCustomerCount(models.Model):
     """Units one customer holds or bought in one flash sale (the per-customer cap)."""
@@ -229,6 +238,9 @@ class FlashSaleCustomerCount(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["promotion", "customer_ref"], name="flashcustomer_uniq"),
         ]
+
+    def __str__(self):
+        return f"{self.promotion_id} {self.customer_ref} {self.claimed}"
 
 
 class FlashSaleClaim(models.Model):
@@ -270,6 +282,9 @@ class FlashSaleClaim(models.Model):
             models.Index(fields=["promotion", "status"], name="flashclaim_promo_status"),
         ]
 
+    def __str__(self):
+        return str(self.id)
+
 
 class PromotionResult(models.Model):
     """What a promotion earned, computed after (and during) its run: redemptions, discount and gift cost,
@@ -295,3 +310,6 @@ class PromotionResult(models.Model):
     class Meta:
         verbose_name = _("promotion result")
         verbose_name_plural = _("promotion results")
+
+    def __str__(self):
+        return f"{self.promotion_id} {self.computed_at}"

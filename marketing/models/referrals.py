@@ -81,6 +81,9 @@ class ReferralAttribution(models.Model):
         verbose_name_plural = _("referral attributions")
         ordering = ["-attributed_at"]
 
+    def __str__(self):
+        return f"{self.code_id} {self.customer_id}"
+
 
 class ReferralReward(models.Model):
     """A reward earned by a referral code: one coupon for every ``reward_invites`` attributions."""
@@ -103,3 +106,6 @@ class ReferralReward(models.Model):
         verbose_name = _("referral reward")
         verbose_name_plural = _("referral rewards")
         ordering = ["-awarded_at"]
+
+    def __str__(self):
+        return f"{self.code_id} {self.invites}"
