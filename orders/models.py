@@ -190,6 +190,8 @@ class OrderLine(models.Model):
         _("flash-sale claim"),
         max_length=36,
         blank=True,
+        default="",
+        db_default="",
         help_text=_("The flash-sale claim id the line was bought under, if any."),
     )
 

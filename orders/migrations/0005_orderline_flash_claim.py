@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='orderline',
             name='flash_claim',
-            field=models.CharField(blank=True, help_text='The flash-sale claim id the line was bought under, if any.', max_length=36, verbose_name='flash-sale claim'),
+            field=models.CharField(blank=True, default='', db_default='', help_text='The flash-sale claim id the line was bought under, if any.', max_length=36, verbose_name='flash-sale claim'),
         ),
     ]
