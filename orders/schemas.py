@@ -36,6 +36,8 @@ class LineIn(msgspec.Struct, forbid_unknown_fields=False):
     quantity: Annotated[int, msgspec.Meta(gt=0, le=100_000)]
     unit_price: Money
     discount: Money = Decimal("0")
+    # The flash-sale claim id (POST /api/v1/flash-sales/{code}/claims) the line was bought under.
+    flash_claim: Annotated[str, msgspec.Meta(max_length=36)] | None = None
 
 
 class OrderIn(msgspec.Struct, forbid_unknown_fields=False):
@@ -106,8 +108,12 @@ def _money_check(value: Decimal, field: str, errors: dict) -> None:
 
 
 def order_hash(order: OrderIn) -> str:
-    """A stable fingerprint of everything the order says: the same payload gives the same hash."""
-    return hashlib.sha256(msgspec.json.encode(order)).hexdigest()
+    """A stable fingerprint of everything the order says: the same payload gives the same hash.
+
+    A line without a flash-sale claim is encoded as it was before ``LineIn.flash_claim`` existed (the
+    field comes last and its null is dropped), so the hashes stored for earlier syncs stay valid and a
+    re-sent order is still recognised as unchanged."""
+    return hashlib.sha256(msgspec.json.encode(order).replace(b',"flash_claim":null', b"")).hexdigest()
 
 
 def body_decode(body: bytes):

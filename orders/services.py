@@ -9,11 +9,16 @@ transaction as the order change.
 """
 
 import hashlib
+import importlib
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from celery import current_app
+from django.apps import apps as django_apps
+from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -28,6 +33,8 @@ from orders.schemas import OrderIn, order_hash
 from shopops.common.bulk import pg_execute, rows_insert, rows_insert_with_ids, rows_update
 from shopops.common.money import to_money
 from shopops.common.regions import province_is_known, province_normalize
+
+logger = logging.getLogger(__name__)
 
 S = Order.Status
 OPEN = {S.PENDING, S.PAID}
@@ -296,7 +303,9 @@ def _apply(channel: Channel, batch: list[_Prepared], result: SyncResult, source:
     line_rows, line_owner = [], []
     for item, order_id in fresh:
         for line, sku_id, cost in zip(item.data.lines, item.sku_ids, item.unit_costs, strict=True):
-            line_rows.append((order_id, sku_id, line.quantity, line.unit_price, line.discount, cost, 0))
+            claim = line.flash_claim or ""
+            row = (order_id, sku_id, line.quantity, line.unit_price, line.discount, cost, 0, claim)
+            line_rows.append(row)
             line_owner.append(item)
     line_ids = rows_insert_with_ids(OrderLine, LINE_FIELDS, line_rows)
 
@@ -385,6 +394,56 @@ def _apply(channel: Channel, batch: list[_Prepared], result: SyncResult, source:
     result.created += len(creates)
     result.updated += len(updates)
 
+    followup_ids = [
+        order_id
+        for item, order_id in [*zip(creates, new_ids, strict=True), *((u[0], u[1]["id"]) for u in updates)]
+        if item.data.coupon_code or any(line.flash_claim for line in item.data.lines)
+    ]
+    if followup_ids:
+        transaction.on_commit(lambda: order_sync_followups_enqueue(order_ids=followup_ids))
+
+
+def order_sync_followups_enqueue(*, order_ids: list[int]) -> None:
+    """Hand the ids of synced orders that carry a coupon code or a flash-sale claim to the tasks named in
+    ``settings.ORDER_SYNC_FOLLOWUP_TASKS`` (higher layers' work, e.g. marketing's coupon redemption: orders
+    cannot import them). Called on commit of the sync; the tasks are looked up by name in the Celery
+    app's registry (eager in tests and the demo, queued with a broker). A follow-up that cannot be
+    enqueued is logged, never undoes the sync."""
+    if not order_ids:
+        return
+    for name in getattr(settings, "ORDER_SYNC_FOLLOWUP_TASKS", ()):
+        task = _followup_task(name)
+        if task is None:
+            logger.error("order sync follow-up task %s is not registered", name)
+            continue
+        try:
+            task.delay(list(order_ids))
+        except Exception:  # a follow-up never undoes the committed sync
+            logger.exception("order sync follow-up %s failed for %d orders", name, len(order_ids))
+
+
+def _followup_task(name: str):
+    """The Celery task registered as ``name``, or None. Outside a worker the apps' ``tasks`` modules may not
+    be imported yet (Celery's autodiscovery is lazy, and its own trigger also runs Django's system checks,
+    seconds): import the module of the app the name starts with (``marketing.x`` → ``marketing.tasks``),
+    then, failing that, every app's, the way autodiscovery would."""
+    task = current_app.tasks.get(name)
+    if task is not None:
+        return task
+    first = name.split(".", 1)[0]
+    configs = sorted(django_apps.get_app_configs(), key=lambda config: config.name != first)
+    for config in configs:
+        module = f"{config.name}.tasks"
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+        task = current_app.tasks.get(name)
+        if task is not None:
+            return task
+    return None
+
 
 ORDER_UPDATE_FIELDS = [
     "customer",
@@ -412,7 +471,16 @@ ORDER_UPDATE_FIELDS = [
     "updated_at",
 ]
 ORDER_FIELDS = ["channel", "external_id", "created_at", *ORDER_UPDATE_FIELDS]
-LINE_FIELDS = ["order", "sku", "quantity", "unit_price", "discount", "unit_cost", "backordered"]
+LINE_FIELDS = [
+    "order",
+    "sku",
+    "quantity",
+    "unit_price",
+    "discount",
+    "unit_cost",
+    "backordered",
+    "flash_claim",
+]
 
 
 def _province(item: _Prepared) -> str:

@@ -15,6 +15,9 @@ from catalog import services as catalog_services
 from catalog import tasks as catalog_tasks
 from inventory import selectors as inventory_selectors
 from inventory import tasks as inventory_tasks
+from marketing.selectors import campaigns as marketing_campaign_selectors
+from marketing.tasks import campaigns as marketing_campaign_tasks
+from marketing.tasks import customers as marketing_customer_tasks
 from orders import selectors as order_selectors
 from reports import tasks as report_tasks
 from shopops.common.dates import shop_yesterday
@@ -49,19 +52,20 @@ def sku_stats_store(business_date: str) -> dict:
     return run.detail
 
 
-def promotions_soon(business_date: date) -> dict[str, str]:
-    """SKU id -> the name of a promotion starting soon, for the price recommendations (they hold prices
-    before a campaign). The promotion calendar (marketing) is not built yet: no promotion is known, so the
-    mapping is empty. Gathered when the chain is built (the same night)."""
-    return {}
+def promotions_soon(business_date: date) -> dict[int, str]:
+    """SKU id -> the name of a promotion or campaign starting in the next 14 days, for the price
+    recommendations (they hold prices before a campaign): marketing's calendar, gathered when the chain is
+    built (the same night)."""
+    return marketing_campaign_selectors.promotions_soon(business_date)
 
 
 def promotion_calendar(business_date: date) -> list[dict]:
     """The promotions the demand forecast must know, past and planned, as plain data: [{"start": ISO day,
     "end": ISO day, "sku_ids": [...] ([] = every SKU), "lift": expected demand multiplier or None (measured
-    from history)}]. The promotion calendar (marketing) is not built yet: no promotion is known, so the list
-    is empty; festivals (618, Double 11, Double 12) need no calendar, the forecast knows their dates."""
-    return []
+    from history)}], from marketing's promotion calendar (scheduled promotions and the shop's events;
+    festivals only where they name SKUs or a lift: the forecast measures 618, Double 11 and Double 12 by
+    itself)."""
+    return marketing_campaign_selectors.promotion_calendar_get(business_date)
 
 
 # The steps, in order. Each is a task taking the business date as an ISO string.
@@ -73,6 +77,11 @@ STEPS = [
     inventory_tasks.sku_forecast_build,  # fans out one task per chunk of SKUs; the chain waits for all
     inventory_tasks.sku_class_build,
     inventory_tasks.replenishment_build,
+    # Customers: tiers before points (the tier sets the points multiplier), RFM for the segment pages.
+    marketing_customer_tasks.membership_assign,
+    marketing_customer_tasks.points_build,
+    marketing_customer_tasks.customer_rfm_build,
+    marketing_campaign_tasks.promotion_results_build,
 ]
 
 # Plain data from higher apps that a lower app's step needs: task name -> keyword arguments for the date.

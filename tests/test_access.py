@@ -74,6 +74,34 @@ PAGES = {
     "inventory:forecast-accuracy": {OPS, PLAN, MGR, ADM},
     "inventory:kpis": {OPS, PLAN, MGR, ADM},
     "marketing:overview": {MKT, MGR, ADM},
+    # marketing: the area reads everything; creating and editing is marketing's and admin's (manager reads)
+    "marketing:promotion-list": {MKT, MGR, ADM},
+    "marketing:promotion-detail": {MKT, MGR, ADM},
+    "marketing:promotion-simulate": {MKT, MGR, ADM},
+    "marketing:promotion-create": {MKT, ADM},
+    "marketing:promotion-edit": {MKT, ADM},
+    "marketing:promotion-results": {MKT, MGR, ADM},
+    "marketing:promotion-result": {MKT, MGR, ADM},
+    "marketing:campaign-list": {MKT, MGR, ADM},
+    "marketing:campaign-detail": {MKT, MGR, ADM},
+    "marketing:campaign-create": {MKT, ADM},
+    "marketing:campaign-edit": {MKT, ADM},
+    "marketing:ad-import": {MKT, ADM},
+    "marketing:calendar": {MKT, MGR, ADM},
+    "marketing:referral-list": {MKT, MGR, ADM},
+    "marketing:referral-create": {MKT, ADM},
+    "marketing:segment-grid": {MKT, MGR, ADM},
+    "marketing:segment-customers": {MKT, MGR, ADM},
+    "marketing:membership": {MKT, MGR, ADM},
+    "marketing:winback-list": {MKT, MGR, ADM},
+    "marketing:birthday-list": {MKT, MGR, ADM},
+    "marketing:customer-points": {MKT, MGR, ADM},
+    "marketing:coupon-list": {MKT, MGR, ADM},
+    "marketing:redemption-list": {MKT, MGR, ADM},
+    "marketing:flash-sale-list": {MKT, MGR, ADM},
+    "marketing:coupon-batch-export": {MKT, MGR, ADM},
+    "marketing:coupon-batch-create": {MKT, ADM},
+    "marketing:coupon-create": {MKT, ADM},
     "service:overview": {SVC, MGR, ADM},
     "finance:overview": {FIN, MGR, ADM},
     "reports:overview": {OPS, FIN, MGR, ADM},
@@ -131,6 +159,37 @@ def _access_purchase_order():
     )
 
 
+def _access_promotion():
+    from marketing.models import Promotion
+
+    return Promotion.objects.create(
+        code="ACCESS-PROMO", name="Access", kind="percent_off", params={"percent": "10"}
+    )
+
+
+def _access_coupon_batch():
+    from marketing.models import CouponBatch, Promotion
+
+    promotion = Promotion.objects.create(
+        code="ACCESS-COUPON", name="Access", kind="percent_off", params={"percent": "5"}, coupon_required=True
+    )
+    return CouponBatch.objects.create(promotion=promotion, prefix="ACC", count=0)
+
+
+def _access_campaign():
+    from datetime import date
+
+    from marketing.models import Campaign
+
+    return Campaign.objects.create(
+        code="ACCESS-CAMP",
+        name="Access",
+        kind="shop_event",
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 1, 3),
+    )
+
+
 @pytest.fixture
 def page_urls(db):
     order = order_with_lines(lines=[])
@@ -150,6 +209,14 @@ def page_urls(db):
         "inventory:supplier-edit": ["sup-access"],
         "inventory:po-detail": [_access_purchase_order().number],
         "inventory:sku-stock": [tool_sku.code],
+        "marketing:promotion-detail": [_access_promotion().code],
+        "marketing:promotion-edit": ["ACCESS-PROMO"],
+        "marketing:promotion-result": ["ACCESS-PROMO"],
+        "marketing:campaign-detail": [_access_campaign().code],
+        "marketing:campaign-edit": ["ACCESS-CAMP"],
+        "marketing:segment-customers": ["champions"],
+        "marketing:customer-points": [order.customer.pk],
+        "marketing:coupon-batch-export": [_access_coupon_batch().pk],
     }
     return {name: reverse(name, args=args.get(name, [])) for name in PAGES}
 

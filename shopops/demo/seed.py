@@ -31,6 +31,7 @@ from inventory.models import (
     UnmetDemand,
     Warehouse,
 )
+from marketing import models as marketing_models
 from orders.models import (
     Channel,
     Customer,
@@ -43,6 +44,10 @@ from orders.models import (
 )
 from reports.models import DailySales
 from shopops.demo import reference as ref
+from shopops.demo.marketing_campaigns import campaigns_seed
+from shopops.demo.marketing_coupons import coupons_seed
+from shopops.demo.marketing_customers import customers_seed
+from shopops.demo.marketing_promotions import promotions_seed
 from shopops.demo.pricing import PRICING_MODELS, pricing_seed
 from shopops.demo.purchasing import PURCHASING_MODELS, purchasing_seed
 from shopops.demo.writer import NULL_TS, Col, next_id, rows_write, sequences_reset
@@ -69,7 +74,34 @@ SCALES = {
 }
 
 # The tables the seed fills, in an order that deletes children before parents.
+# Marketing's rows, children before parents (the reset deletes in this order where it cannot TRUNCATE).
+MARKETING_MODELS = [
+    getattr(marketing_models, name)
+    for name in (
+        "ReferralReward",
+        "ReferralAttribution",
+        "ReferralCode",
+        "PromotionResult",
+        "Redemption",
+        "FlashSaleClaim",
+        "FlashSaleCustomerCount",
+        "FlashSalePool",
+        "PromotionCustomerUsage",
+        "Coupon",
+        "CouponBatch",
+        "Promotion",
+        "AdMetricDay",
+        "Campaign",
+        "PointsEntry",
+        "CustomerRFM",
+        "Membership",
+        "MembershipTierRule",
+        "MarketingSettings",
+    )
+]
+
 SEEDED_MODELS = [
+    *MARKETING_MODELS,
     *PRICING_MODELS,
     *PURCHASING_MODELS,
     WebhookDelivery,
@@ -182,6 +214,10 @@ def seed_demo(
         counts = shop.write()
         counts.update(pricing_seed(scale=scale, seed=seed, end_date=end_date, tz=tz))
         counts.update(purchasing_seed(scale=scale, seed=seed, end_date=end_date))
+        # Marketing: promotions before their coupons (a coupon switches off a promotion's public code), then
+        # campaigns and referrals (rewards are coupons), then membership, points and segments.
+        for marketing_seed in (promotions_seed, coupons_seed, campaigns_seed, customers_seed):
+            counts.update(marketing_seed(scale=scale, seed=seed, end_date=end_date))
         return counts
 
 

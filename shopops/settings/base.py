@@ -181,7 +181,15 @@ CELERY_BEAT_SCHEDULE = {
         # The order handling SOP: a paid order is processed within 2 hours; look every 15 minutes.
         "schedule": crontab(minute="*/15"),
     },
+    "flash-claims-expire": {
+        "task": "marketing.flash_claims_expire",
+        # Flash-sale holds last 10 minutes; expired ones go back to the pool (claims also release them).
+        "schedule": crontab(minute="*"),
+    },
 }
+# Celery tasks that orders.services.order_sync hands the ids of synced orders carrying a coupon code or a
+# flash-sale claim to, on commit (orders cannot import the marketing app that records them).
+ORDER_SYNC_FOLLOWUP_TASKS = ["marketing.order_promotions_record", "marketing.referrals_attribute"]
 
 LOGGING = {
     "version": 1,

@@ -93,6 +93,10 @@ def test_pipeline_runs_the_pricing_steps_in_order(shop):
         "inventory.sku_forecast_build",
         "inventory.sku_class_build",
         "inventory.replenishment_build",
+        "marketing.membership_assign",
+        "marketing.points_build",
+        "marketing.customer_rfm_build",
+        "marketing.promotion_results_build",
     ]
     assert nightly.pipeline(DAY).tasks[2].kwargs == {"promotions": {}}
     assert nightly.pipeline(DAY).tasks[4].kwargs == {"promotions": []}
@@ -121,4 +125,8 @@ def test_run_nightly_builds_facts_and_recommendations_once_per_date(shop):
         "inventory.sku_forecast_build": 2,
         "inventory.sku_class_build": 2,
         "inventory.replenishment_build": 2,
+        "marketing.membership_assign": 2,
+        "marketing.points_build": 2,
+        "marketing.customer_rfm_build": 2,
+        "marketing.promotion_results_build": 2,
     }
