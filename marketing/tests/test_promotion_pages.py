@@ -523,7 +523,7 @@ def test_pages_render_in_chinese(four, client_for, settings):
         assert response.status_code == 200, url
         assert '<html lang="zh-hans">' in response.content.decode()
     response = client.post(reverse("marketing:promotion-simulate"), _tiers_post())
-    assert "D11-TIERS:\n    add ¥36.00 more to save ¥50.00</li>" in response.content.decode()
+    assert "D11-TIERS:\n    再消费 ¥36.00 可省 ¥50.00</li>" in response.content.decode()
 
 
 def test_anonymous_is_sent_to_login(shop, client):
