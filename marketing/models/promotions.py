@@ -126,7 +126,8 @@ class CouponBatch(TimeStampedModel):
 
 class Coupon(TimeStampedModel):
     """A code that unlocks a coupon promotion. ``code`` is stored upper-case. Its own limits come on top of
-    the promotion's: ``usage_limit`` uses of this code in total, ``per_customer_limit`` per customer."""
+    the promotion's: ``usage_limit`` uses of this code in total, ``per_customer_limit`` per customer.
+    A coupon issued to a ``customer`` is personal: nobody else may use it."""
 
     code = models.CharField(_("code"), max_length=50, unique=True)
     promotion = models.ForeignKey(
@@ -144,6 +145,15 @@ class Coupon(TimeStampedModel):
     per_customer_limit = models.PositiveIntegerField(_("per-customer limit"), null=True, blank=True)
     used = models.PositiveIntegerField(_("times used"), default=0)
     active = models.BooleanField(_("active"), default=True)
+    customer = models.ForeignKey(
+        "orders.Customer",
+        verbose_name=_("issued to"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("A personal coupon (e.g. a referral reward): only this customer may use it."),
+    )
 
     class Meta:
         verbose_name = _("coupon")

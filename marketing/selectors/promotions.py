@@ -413,12 +413,21 @@ def quote_needs_get(
 
 def coupons_get(*, codes) -> dict[str, dict]:
     """Upper-cased code -> {"id", "promotion_id", "promotion_code", "active", "usage_limit",
-    "per_customer_limit", "used"} for the presented codes that exist, one query."""
+    "per_customer_limit", "used", "customer_id"} for the presented codes that exist, one query
+    (``customer_id``: the owner of a personal coupon, else None)."""
     codes = list(dict.fromkeys(code for code in codes if code))
     if not codes:
         return {}
     rows = Coupon.objects.filter(code__in=codes).values(
-        "id", "code", "promotion_id", "promotion__code", "active", "usage_limit", "per_customer_limit", "used"
+        "id",
+        "code",
+        "promotion_id",
+        "promotion__code",
+        "active",
+        "usage_limit",
+        "per_customer_limit",
+        "used",
+        "customer_id",
     )
     return {row["code"]: {**row, "promotion_code": row.pop("promotion__code")} for row in rows}
 

@@ -67,10 +67,10 @@ def coupon_issue(
 ) -> Coupon:
     """Create one coupon with a generated code (``prefix`` + 10 random characters) for ``promotion``.
 
-    ``customer`` (an ``orders.Customer``, optional) is who the coupon is meant for, e.g. a referral
-    reward. The Coupon model has no owner field, so the code is not bound to that customer: whoever
-    presents it may use it, within ``usage_limit`` (default 1: single use) and ``per_customer_limit``
-    (default: ``usage_limit`` when a customer is given, else none). The promotion must require a
+    ``customer`` (an ``orders.Customer``, optional) makes the coupon personal, e.g. a referral reward:
+    only that customer may use it (a quote for anyone else rejects it, an order of anyone else is
+    refused), within ``usage_limit`` (default 1: single use) and ``per_customer_limit`` (default:
+    ``usage_limit`` when a customer is given, else none). The promotion must require a
     coupon (``coupon_required``), else ``ValidationError({"promotion": [...]})``. Returns the Coupon.
     """
     errors: dict[str, list[str]] = {}
@@ -88,6 +88,7 @@ def coupon_issue(
                 return Coupon.objects.create(
                     code=code,
                     promotion=promotion,
+                    customer=customer,
                     usage_limit=usage_limit,
                     per_customer_limit=per_customer_limit,
                 )

@@ -284,6 +284,8 @@ def promotion_quote(
                 why = None
                 if not coupon["active"]:
                     why = _("coupon is not active")
+                elif coupon["customer_id"] is not None and coupon["customer_id"] != customer_id:
+                    why = _("coupon was issued to another customer")
                 elif coupon["usage_limit"] is not None and coupon["used"] >= coupon["usage_limit"]:
                     why = _("coupon already used up")
                 elif (

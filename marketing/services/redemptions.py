@@ -62,6 +62,7 @@ logger = logging.getLogger(__name__)
 REASON_COUPON_INACTIVE = gettext_noop("Coupon is inactive.")
 REASON_PUBLIC_CODE = gettext_noop("The promotion's own code is not valid: it has generated coupon codes.")
 REASON_COUPON_LIMIT = gettext_noop("Coupon usage limit reached.")
+REASON_COUPON_OTHER_CUSTOMER = gettext_noop("Coupon was issued to another customer.")
 REASON_COUPON_CUSTOMER_LIMIT = gettext_noop("Coupon per-customer limit reached.")
 REASON_PROMOTION_INACTIVE = gettext_noop("Promotion is inactive.")
 REASON_OUTSIDE_WINDOW = gettext_noop("Order placed outside the promotion's window.")
@@ -246,6 +247,8 @@ def _limits_take(order: Order, promotion: Promotion, coupon: Coupon | None) -> N
     if coupon is not None:
         if not coupon.active:
             raise _Refused(REASON_COUPON_INACTIVE)
+        if coupon.customer_id is not None and coupon.customer_id != order.customer_id:
+            raise _Refused(REASON_COUPON_OTHER_CUSTOMER)
         taken = (
             Coupon.objects.filter(pk=coupon.pk)
             .filter(Q(usage_limit__isnull=True) | Q(used__lt=F("usage_limit")))

@@ -321,6 +321,22 @@ def test_coupon_per_customer_limit(post, shop):
     assert post(cart(("SKU-0002", 1), coupon_codes=["ONCE"])).json()["total"] == "49.00"
 
 
+def test_personal_coupon_prices_only_for_its_owner(post, shop):
+    welcome = promo(code="REWARD", kind="amount_off", params={"amount": "10"}, coupon_required=True)
+    own_store = ChannelFactory._meta.model.objects.get(code="own_store")
+    owner = CustomerFactory(channel=own_store, external_id="C8")
+    CustomerFactory(channel=own_store, external_id="C9")
+    Coupon.objects.create(code="MINE", promotion=welcome, customer=owner, usage_limit=1)
+    body = post(cart(("SKU-0002", 1), customer={"external_id": "C8"}, coupon_codes=["mine"])).json()
+    assert (body["total"], body["rejected_coupons"]) == ("49.00", [])
+    for customer in ({"external_id": "C9"}, None):
+        body = post(cart(("SKU-0002", 1), customer=customer, coupon_codes=["MINE"])).json()
+        assert body["total"] == "59.00"
+        assert body["rejected_coupons"] == [
+            {"code": "MINE", "reason": "coupon was issued to another customer"}
+        ]
+
+
 def test_usage_limits(post, shop):
     limited = promo(code="FIRST100", usage_limit=100, per_customer_limit=1)
     customer = CustomerFactory(channel=ChannelFactory(code="own_store"), external_id="C2")

@@ -77,6 +77,24 @@ def test_coupon_redemption_accepted_with_the_order_discount():
     assert PromotionCustomerUsage.objects.get(promotion=promotion, customer=order.customer).used == 1
 
 
+def test_personal_coupon_is_refused_for_another_customer():
+    """A coupon issued to a customer (a referral reward) works for that customer only."""
+    from marketing.services.coupons import coupon_issue
+
+    promotion = coupon_promotion()
+    owner, stranger = CustomerFactory(), CustomerFactory()
+    coupon = coupon_issue(promotion=promotion, customer=owner, prefix="RW")
+    assert coupon.customer == owner and coupon.code.startswith("RW")
+    theirs = coupon_order(coupon.code, customer=stranger)
+    assert record(theirs).as_dict()["refused"] == 1
+    refused = Redemption.objects.get(order=theirs)
+    assert (refused.status, refused.reason) == ("refused", "Coupon was issued to another customer.")
+    mine = coupon_order(coupon.code.lower(), customer=owner)
+    assert record(mine).as_dict()["accepted"] == 1
+    coupon.refresh_from_db()
+    assert coupon.used == 1
+
+
 def test_recording_twice_changes_nothing():
     promotion = coupon_promotion()
     coupon_create(promotion=promotion, code="ONCE", usage_limit=5)
