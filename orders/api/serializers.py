@@ -29,6 +29,12 @@ class LineSerializer(serializers.Serializer):
         required=False,
         help_text="Line discount (amount, default 0.00)",
     )
+    flash_claim = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=36,
+        help_text="The flash-sale claim id this line was bought under (POST /api/v1/flash-sales/{code}/claims)",
+    )
 
 
 class OrderInSerializer(serializers.Serializer):

@@ -56,6 +56,10 @@ Rules:
 - A new pending or paid order reserves stock for its lines in one warehouse (routing by province), or
   split by line; units no warehouse has are backordered. Cancelling releases the reservation; shipping
   turns it into a shipment.
+- Promotions: an order's `coupon_code` is recorded by marketing after the sync commits (a coupon or a
+  promotion's code: a redemption, or a refusal with its reason when a limit was reached; a referral or
+  KOC code attributes a new customer's first order). A line's optional `flash_claim` (the id answered by
+  POST /api/v1/flash-sales/{code}/claims) converts that flash-sale hold. Cancelling gives the use back.
 """
 
 
