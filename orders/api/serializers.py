@@ -33,7 +33,7 @@ class LineSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         max_length=36,
-        help_text="The flash-sale claim id this line was bought under (POST /api/v1/flash-sales/{code}/claims)",
+        help_text="The flash-sale claim id this line was bought under (from the flash-sale claims API)",
     )
 
 

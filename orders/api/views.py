@@ -59,7 +59,7 @@ Rules:
 - Promotions: an order's `coupon_code` is recorded by marketing after the sync commits (a coupon or a
   promotion's code: a redemption, or a refusal with its reason when a limit was reached; a referral or
   KOC code attributes a new customer's first order). A line's optional `flash_claim` (the id answered by
-  POST /api/v1/flash-sales/{code}/claims) converts that flash-sale hold. Cancelling gives the use back.
+  POST /api/v1/flash-sales/{{code}}/claims) converts that flash-sale hold. Cancelling gives the use back.
 """
 
 
