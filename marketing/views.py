@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 import plotly.graph_objects as go
+from django.db.models import F
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -87,7 +88,9 @@ def overview(request):
     campaigns, and the customer base per channel over the last 30 days (new and returning customers)."""
     today = shop_today()
     now = timezone.now()
-    live_qs = promotion_selectors.promotion_list(status="live", now=now).order_by("ends_at", "code")
+    live_qs = promotion_selectors.promotion_list(status="live", now=now).order_by(
+        F("ends_at").asc(nulls_last=True), "code"
+    )
     live = list(live_qs[:PROMOTIONS_SHOWN])
     live_count = live_qs.count()
     upcoming_qs = promotion_selectors.promotion_list(status="upcoming", now=now).order_by("starts_at", "code")

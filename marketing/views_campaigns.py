@@ -119,7 +119,8 @@ def campaign_list(request):
                     c.ends_on,
                     c.budget,
                     c.other_cost,
-                    c.ad_spend or 0,
+                    # SQLite sums money as a number: give every database's sum two decimals.
+                    Decimal(c.ad_spend or 0).quantize(Decimal("0.01")),
                 ]
                 for c in qs.iterator()
             ),

@@ -361,6 +361,8 @@ def quote_needs_get(
         params += [customer_id, *customer_ids]
     if flash_ids:
         ref = customer_ref or ""
+        if connection.vendor != "postgresql":  # SQLite compares datetimes as text: pass them as stored
+            now = connection.ops.adapt_datetimefield_value(now)
         parts.append(
             f"""
             SELECT 'f', p.id,

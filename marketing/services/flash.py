@@ -18,6 +18,7 @@ Oversell-proof by conditional updates, never by reading then writing:
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from dataclasses import dataclass
@@ -27,9 +28,12 @@ from decimal import ROUND_HALF_UP, Decimal
 import psycopg
 from django.core.exceptions import ValidationError
 from django.db import DataError, OperationalError, connection, transaction
+from django.db.models import F, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.models import SKU
 from marketing.models import FlashSaleClaim, FlashSaleCustomerCount, FlashSalePool, Promotion
 
 CLAIM_HOLD = timedelta(minutes=10)
@@ -111,23 +115,33 @@ def _money(value) -> Decimal:
 def flash_sale_for_claim(code: str):
     """The flash sale promotion ``code`` with what a claim needs, or None when there is none.
     Returns ``(promotion_id, sku_code, sku_id, price, per_customer, starts_at, ends_at, active)``."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT p.id, p.params, p.starts_at, p.ends_at, p.active, s.id, s.code
-            FROM marketing_promotion p
-            LEFT JOIN catalog_sku s ON s.code = p.params ->> 'sku'
-            WHERE p.code = %s AND p.kind = 'flash_sale'
-            """,
-            [code],
+    if connection.vendor != "postgresql":  # SQLite (demo): no jsonb ->>, and raw SQL reads naive datetimes
+        row = (
+            Promotion.objects.filter(code=code, kind=Promotion.Kind.FLASH_SALE)
+            .values_list("id", "params", "starts_at", "ends_at", "active")
+            .first()
         )
-        row = cursor.fetchone()
+        if row is None:
+            return None
+        raw = (row[1] or {}).get("sku")
+        sku_code = raw if isinstance(raw, str) or raw is None else json.dumps(raw)  # as ->> gives it
+        row = (*row, *(SKU.objects.filter(code=sku_code).values_list("id", "code").first() or (None, None)))
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT p.id, p.params, p.starts_at, p.ends_at, p.active, s.id, s.code
+                FROM marketing_promotion p
+                LEFT JOIN catalog_sku s ON s.code = p.params ->> 'sku'
+                WHERE p.code = %s AND p.kind = 'flash_sale'
+                """,
+                [code],
+            )
+            row = cursor.fetchone()
     if row is None:
         return None
     pid, params, starts_at, ends_at, active, sku_id, sku_code = row
     if isinstance(params, str):  # psycopg returns jsonb decoded; be safe with text
-        import json
-
         params = json.loads(params)
     per_customer = params.get("per_customer")
     return {
@@ -217,7 +231,91 @@ def _claim_execute(values: dict):
         return cursor.fetchone()
 
 
+def _sale_cap(params) -> int:
+    """The per-customer cap as the claim statement reads it (a number rounded to an integer; none: no cap)."""
+    raw = (params or {}).get("per_customer")
+    if raw in (None, ""):
+        return 2_000_000_000
+    return int(Decimal(str(raw)).to_integral_value(ROUND_HALF_UP))
+
+
+def units_take(promotion_id: int, customer: str, quantity: int, cap: int) -> str:
+    """Portable (non-PostgreSQL) take of units: the customer's count raised within ``cap``, then the pool
+    within its quantity, by conditional updates. "taken", else "customer_limit" or "sold_out" (then the
+    customer's count may be raised: the caller rolls its transaction or savepoint back)."""
+    if quantity > cap:
+        return "customer_limit"
+    counts = FlashSaleCustomerCount.objects.filter(promotion_id=promotion_id, customer_ref=customer)
+    if not counts.filter(claimed__lte=cap - quantity).update(claimed=F("claimed") + quantity):
+        _count, created = FlashSaleCustomerCount.objects.get_or_create(
+            promotion_id=promotion_id, customer_ref=customer, defaults={"claimed": quantity}
+        )
+        if not created:
+            return "customer_limit"
+    pool = FlashSalePool.objects.filter(promotion_id=promotion_id, quantity__gte=F("claimed") + quantity)
+    if not pool.update(claimed=F("claimed") + quantity):
+        return "sold_out"
+    return "taken"
+
+
+def units_give_back(rows) -> int:
+    """Portable (non-PostgreSQL) return of units: rows of (promotion id, customer ref, quantity) taken off
+    the customers' counts, then the pools (never below 0). Returns the units."""
+    per_customer: dict[tuple[int, str], int] = {}
+    per_pool: dict[int, int] = {}
+    for pid, ref, q in rows:
+        per_customer[(pid, ref)] = per_customer.get((pid, ref), 0) + q
+        per_pool[pid] = per_pool.get(pid, 0) + q
+    for (pid, ref), q in sorted(per_customer.items()):
+        FlashSaleCustomerCount.objects.filter(promotion_id=pid, customer_ref=ref).update(
+            claimed=Greatest(F("claimed") - q, 0, output_field=IntegerField())
+        )
+    for pid, q in sorted(per_pool.items()):
+        FlashSalePool.objects.filter(promotion_id=pid).update(
+            claimed=Greatest(F("claimed") - q, 0, output_field=IntegerField())
+        )
+    return sum(per_pool.values())
+
+
+def _claim_take_portable(values: dict):
+    """``_CLAIM_TAKE``'s steps with the ORM, in one transaction (savepoint), same row of answers. For SQLite
+    (the demo): it serialises writers, so the steps cannot interleave with another claim's."""
+    pid, customer, q, now = values["pid"], values["customer"], values["q"], values["now"]
+    with transaction.atomic():
+        sale = (
+            Promotion.objects.filter(pk=pid, active=True, kind=Promotion.Kind.FLASH_SALE)
+            .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=now))
+            .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+            .values_list("id", "params")
+            .first()
+        )
+        room = FlashSalePool.objects.filter(promotion_id=pid, quantity__gte=F("claimed") + q).exists()
+        taken = units_take(pid, customer, q, _sale_cap(sale[1])) if sale is not None and room else None
+        if taken == "taken":
+            FlashSaleClaim.objects.create(
+                id=values["id"],
+                promotion_id=pid,
+                customer_ref=customer,
+                sku_id=values["sku_id"],
+                quantity=q,
+                status=FlashSaleClaim.Status.HELD,
+                expires_at=values["expires"],
+            )
+            FlashSaleClaim.objects.filter(pk=values["id"]).update(created_at=now)  # as the statement sets it
+            return True, True, True, None, 1, False
+        held = FlashSaleClaim.objects.filter(
+            status=FlashSaleClaim.Status.HELD, expires_at__lte=now, promotion_id=pid
+        )
+        expired = (held.filter(customer_ref=customer) if room else held).exists()
+        transaction.set_rollback(True)  # a customer count raised without units is undone
+    if taken == "sold_out":  # the pool filled after the room check (the statement's division by zero)
+        return True, False, False, None, 1, True
+    return sale is not None, room, False, None, 1, expired
+
+
 def _claim_take(values: dict):
+    if connection.vendor != "postgresql":  # SQLite (demo): no data-modifying CTEs, casts or prepare
+        return _claim_take_portable(values)
     if connection.in_atomic_block:  # a caller's transaction: a savepoint keeps an abort local
         with transaction.atomic():
             return _claim_execute(values)
@@ -373,6 +471,16 @@ def _expired_release(*, promotion_id: int | None = None, customer: str | None = 
     customers' counts, in one transaction. Optionally only one sale / one customer of it. Returns the
     units released. Customer rows are updated before pool rows (the claim's lock order)."""
     now = now or timezone.now()
+    if connection.vendor != "postgresql":  # SQLite (demo): no FOR UPDATE, casts or GREATEST; one writer
+        with transaction.atomic():
+            claims = FlashSaleClaim.objects.filter(status=FlashSaleClaim.Status.HELD, expires_at__lte=now)
+            if promotion_id is not None:
+                claims = claims.filter(promotion_id=promotion_id)
+            if customer is not None:
+                claims = claims.filter(customer_ref=customer)
+            rows = list(claims.order_by("pk").values_list("promotion_id", "customer_ref", "quantity"))
+            claims.update(status=FlashSaleClaim.Status.EXPIRED, closed_at=now)
+            return units_give_back(rows)
     values = {"now": now, "pid": promotion_id, "customer": customer}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_EXPIRED_RELEASE, values)
@@ -410,6 +518,22 @@ def flash_remaining(*, promotion_ids: list[int] | None = None, now: datetime | N
     claims already past their ``expires_at`` (not yet released by the task, but already free: the next
     claim releases them). One query."""
     now = now or timezone.now()
+    if connection.vendor != "postgresql":  # SQLite (demo): no arrays (= ANY); the same sum with the ORM
+        expired = (
+            FlashSaleClaim.objects.filter(
+                promotion_id=OuterRef("promotion_id"), status=FlashSaleClaim.Status.HELD, expires_at__lte=now
+            )
+            .values("promotion_id")
+            .annotate(units=Sum("quantity"))
+            .values("units")
+        )
+        pools = FlashSalePool.objects.all()
+        if promotion_ids is not None:
+            pools = pools.filter(promotion_id__in=promotion_ids)
+        pools = pools.annotate(
+            left=F("quantity") - F("claimed") + Coalesce(Subquery(expired), 0, output_field=IntegerField())
+        )
+        return {pid: int(left) for pid, left in pools.values_list("promotion_id", "left")}
     sql = """
         SELECT p.promotion_id, p.quantity - p.claimed + COALESCE((
             SELECT SUM(c.quantity) FROM marketing_flashsaleclaim c

@@ -52,8 +52,9 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from marketing.models import Coupon, FlashSaleClaim, Promotion, Redemption
+from marketing.models import Coupon, FlashSaleClaim, Promotion, PromotionCustomerUsage, Redemption
 from marketing.services.coupons import code_normalize
+from marketing.services.flash import units_give_back, units_take
 from orders.models import Order, OrderLine
 
 logger = logging.getLogger(__name__)
@@ -179,6 +180,19 @@ def _redemption_insert(
     *, promotion_id, coupon_id, order: Order, status: str, reason: str, discount
 ) -> int | None:
     """Insert the (promotion, order) redemption unless it exists; its id, or None when it existed."""
+    if connection.vendor != "postgresql":  # SQLite (demo): one writer at a time, the ORM is enough
+        redemption, created = Redemption.objects.get_or_create(
+            promotion_id=promotion_id,
+            order=order,
+            defaults={
+                "coupon_id": coupon_id,
+                "customer_id": order.customer_id,
+                "status": status,
+                "reason": reason,
+                "discount": discount,
+            },
+        )
+        return redemption.pk if created else None
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -286,6 +300,18 @@ def _limits_take(order: Order, promotion: Promotion, coupon: Coupon | None) -> N
 
 def _customer_usage_take(promotion: Promotion, customer_id: int) -> bool:
     cap = promotion.per_customer_limit
+    if connection.vendor != "postgresql":  # SQLite (demo): the same upsert, one writer at a time
+        if cap is not None and cap < 1:
+            return False
+        usage, created = PromotionCustomerUsage.objects.get_or_create(
+            promotion=promotion, customer_id=customer_id, defaults={"used": 1}
+        )
+        if created:
+            return True
+        usage_qs = PromotionCustomerUsage.objects.filter(pk=usage.pk)
+        if cap is not None:
+            usage_qs = usage_qs.filter(used__lt=cap)
+        return usage_qs.update(used=F("used") + 1) == 1
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -337,6 +363,14 @@ def _uses_give_back(order: Order, result: RecordResult) -> None:
 def _claims_return(order: Order, promotion_id: int, now) -> None:
     """Close the order's converted claims of one flash sale and return their units (claim rows first,
     then the customer counts, then the pool: the lock order of claims and expiry)."""
+    if connection.vendor != "postgresql":  # SQLite (demo): no GREATEST; one writer at a time
+        claims = FlashSaleClaim.objects.filter(
+            order=order, promotion_id=promotion_id, status=FlashSaleClaim.Status.CONVERTED
+        )
+        rows = list(claims.values_list("promotion_id", "customer_ref", "quantity"))
+        claims.update(status=FlashSaleClaim.Status.EXPIRED, closed_at=now)
+        units_give_back(rows)
+        return
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -468,6 +502,12 @@ def _claim_retake(claim: FlashSaleClaim) -> bool:
     per_customer = (claim.promotion.params or {}).get("per_customer")
     cap = int(per_customer) if per_customer not in (None, "") else 2_000_000_000
     values = {"pid": claim.promotion_id, "customer": claim.customer_ref, "q": claim.quantity, "cap": cap}
+    if connection.vendor != "postgresql":  # SQLite (demo): the same conditional updates with the ORM
+        with transaction.atomic():
+            if units_take(claim.promotion_id, claim.customer_ref, claim.quantity, cap) != "taken":
+                transaction.set_rollback(True)
+                return False
+        return True
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             """

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.tests.factories import SKUFactory
+from conftest import require
 from marketing.models import (
     AdMetricDay,
     Campaign,
@@ -187,6 +188,7 @@ def test_fission_cost(shop):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_attribution_gives_each_reward_once():
+    require(connection.vendor == "postgresql", "races need PostgreSQL: set DATABASE_URL")
     channel = ChannelFactory(code="own_store")
     sku = SKUFactory(code="SKU-C")
     reward = Promotion.objects.create(
