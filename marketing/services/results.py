@@ -256,9 +256,13 @@ def promotion_result_compute(
     days = [start_day + timedelta(days=k) for k in range((last_day - start_day).days + 1)]
     channels = list((promotion.scope or {}).get("channels") or [])
     scope = sku_ids or None  # [] = every SKU
-    known_by = day_start(business_date + timedelta(days=1))
+    # Redemptions of orders placed in the window up to the business date: an order's time is the business
+    # time of its redemption (the row itself may be recorded later, e.g. by a late sync or a replay).
     accepted_qs = Redemption.objects.filter(
-        promotion=promotion, status=Redemption.Status.ACCEPTED, created_at__lt=known_by
+        promotion=promotion,
+        status=Redemption.Status.ACCEPTED,
+        order__placed_at__gte=start,
+        order__placed_at__lt=end,
     )
     redeemed_orders = customers = None
     if promotion.coupon_required:
