@@ -36,6 +36,7 @@ from catalog.models import SKU, Category, ChannelPrice, MemberTier, MemberTierPr
 from catalog.services import tools
 from shopops.common import roles
 from shopops.common.channels import channel_list
+from shopops.common.forms import errors_to_form
 from shopops.common.pagination import paginate, querystring_without_page
 
 PREVIEW_ROWS_SHOWN = 200
@@ -60,16 +61,6 @@ def _sku_or_404(code: str) -> SKU:
         return SKU.objects.select_related("product__category", "costs").get(code=code)
     except SKU.DoesNotExist as exc:
         raise Http404 from exc
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def _base(request, tab: str) -> dict:
@@ -147,7 +138,7 @@ def sku_price(request, code: str):
                 form.add_error(None, exc.messages[0])
                 preview = exc.rows[0]
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(
                     request,
@@ -220,7 +211,7 @@ def sku_costs(request, code: str):
                         user=request.user,
                     )
                 except ValidationError as exc:
-                    _errors_to_form(leader_form, exc)
+                    errors_to_form(leader_form, exc)
                 else:
                     messages.success(
                         request,
@@ -246,7 +237,7 @@ def sku_costs(request, code: str):
                         marketing_rate=data["marketing_rate"],
                     )
                 except ValidationError as exc:
-                    _errors_to_form(costs_form, exc)
+                    errors_to_form(costs_form, exc)
                 else:
                     messages.success(request, _("Saved the costs of %(sku)s.") % {"sku": sku.code})
                     return redirect("catalog:sku-costs", code=sku.code)
@@ -350,7 +341,7 @@ def _plan_tool(request, *, tool: str, form_class, build, template: str, tab: str
                     override=apply_form.cleaned_data["override"],
                 )
             except ValidationError as exc:
-                _errors_to_form(apply_form, exc)
+                errors_to_form(apply_form, exc)
             else:
                 messages.success(
                     request,
@@ -377,7 +368,7 @@ def _plan_tool(request, *, tool: str, form_class, build, template: str, tab: str
             try:
                 preview = build(form)
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                errors_to_form(form, exc)
                 status = 400
             else:
                 context.update(_plan_context(request, tool=tool, preview=preview, form_data=_form_data(form)))

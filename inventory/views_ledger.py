@@ -8,7 +8,6 @@ a refusal is shown as a message and writes nothing.
 from __future__ import annotations
 
 import re
-from functools import wraps
 
 from django import forms
 from django.contrib import messages
@@ -24,38 +23,13 @@ from inventory import ledger, selectors
 from inventory.models import StockMovement, Stocktake, Transfer
 from shopops.common import roles
 from shopops.common.export import EXPORT_FORMATS, export_response
+from shopops.common.forms import errors_to_form
 from shopops.common.pagination import paginate, querystring_without_page
 
 ADJUST_PERMISSION = "inventory.change_stocklevel"
 TRANSFER_PERMISSION = "inventory.change_transfer"
 STOCKTAKE_PERMISSION = "inventory.change_stocktake"
 SHEET_PAGE_SIZE = 100
-
-
-def write_required(permission: str):
-    """The inventory area, and the right to write: every method of the view (a form page)."""
-
-    def decorator(view):
-        @roles.area_required(roles.INVENTORY)
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not request.user.has_perm(permission):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def _warehouse_field(label):
@@ -167,7 +141,7 @@ class AdjustForm(_SkuInWarehouseForm):
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200)
 
 
-@write_required(ADJUST_PERMISSION)
+@roles.permission_required(roles.INVENTORY, ADJUST_PERMISSION)
 def adjust(request):
     """Adjust one SKU's on hand in one warehouse, with a reason (damage, found, write-off...)."""
     form = AdjustForm(request.POST or None, initial={"sku": request.GET.get("sku", "")})
@@ -182,7 +156,7 @@ def adjust(request):
                 user=request.user,
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -213,7 +187,7 @@ class ReturnForm(_SkuInWarehouseForm):
     )
 
 
-@write_required(ADJUST_PERMISSION)
+@roles.permission_required(roles.INVENTORY, ADJUST_PERMISSION)
 def return_create(request):
     """Put units a customer sent back on the shelf (a return movement in the ledger)."""
     form = ReturnForm(request.POST or None, initial={"sku": request.GET.get("sku", "")})
@@ -229,7 +203,7 @@ def return_create(request):
                 user=request.user,
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -307,7 +281,7 @@ class TransferForm(forms.Form):
         return lines
 
 
-@write_required(TRANSFER_PERMISSION)
+@roles.permission_required(roles.INVENTORY, TRANSFER_PERMISSION)
 def transfer_create(request):
     form = TransferForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -322,7 +296,7 @@ def transfer_create(request):
                 user=request.user,
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("Transfer %(number)s drafted.") % {"number": transfer.number})
             return redirect("inventory:transfer-detail", number=transfer.number)
@@ -436,7 +410,7 @@ class StocktakeForm(forms.Form):
     )
 
 
-@write_required(STOCKTAKE_PERMISSION)
+@roles.permission_required(roles.INVENTORY, STOCKTAKE_PERMISSION)
 def stocktake_create(request):
     form = StocktakeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -445,7 +419,7 @@ def stocktake_create(request):
                 warehouse=form.cleaned_data["warehouse"], zone=form.cleaned_data["zone"], user=request.user
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(
                 request, _("Count sheet %(number)s made: count the goods.") % {"number": stocktake.number}

@@ -7,11 +7,9 @@ Pages that only write (supplier create/edit, PO create) are 403 without it; on r
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,6 +21,7 @@ from inventory import selectors as inventory_selectors
 from inventory.models import PurchaseOrder, Supplier, Warehouse
 from shopops.common import roles
 from shopops.common.export import EXPORT_FORMATS, export_response
+from shopops.common.forms import errors_to_form
 from shopops.common.pagination import paginate, querystring_without_page
 
 Status = PurchaseOrder.Status
@@ -30,39 +29,8 @@ SHORTFALL_SHOWN = 50
 LINE_ROWS_EXTRA = 5
 
 
-def _require(permission: str):
-    """The inventory area, and `permission`; else 403 (GET included)."""
-
-    def decorator(view):
-        @roles.area_required(roles.INVENTORY)
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not request.user.has_perm(permission):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def _post_requires(request, permission: str) -> None:
-    if request.method == "POST" and not request.user.has_perm(permission):
-        raise PermissionDenied
-
-
 def _errors(exc: ValidationError) -> list[str]:
     return list(exc.messages)
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -195,7 +163,7 @@ def supplier_list(request):
 @roles.area_required(roles.INVENTORY)
 def supplier_detail(request, code: str):
     supplier = get_object_or_404(Supplier, code=code)
-    _post_requires(request, purchasing.SUPPLIER_EDIT_PERMISSION)
+    roles.post_requires(request, purchasing.SUPPLIER_EDIT_PERMISSION)
     sku_form = SupplierSKUForm()
     if request.method == "POST":
         if request.POST.get("action") == "remove":
@@ -207,7 +175,7 @@ def supplier_detail(request, code: str):
             try:
                 purchasing.supplier_sku_save(supplier=supplier, **sku_form.cleaned_data)
             except ValidationError as exc:
-                _errors_to_form(sku_form, exc)
+                errors_to_form(sku_form, exc)
             else:
                 messages.success(
                     request,
@@ -240,7 +208,7 @@ def supplier_detail(request, code: str):
     )
 
 
-@_require(purchasing.SUPPLIER_EDIT_PERMISSION)
+@roles.permission_required(roles.INVENTORY, purchasing.SUPPLIER_EDIT_PERMISSION)
 def supplier_edit(request, code: str | None = None):
     supplier = get_object_or_404(Supplier, code=code) if code else None
     form = SupplierForm(request.POST or None, instance=supplier)
@@ -248,7 +216,7 @@ def supplier_edit(request, code: str | None = None):
         try:
             saved = purchasing.supplier_save(supplier=supplier, data=form.cleaned_data, user=request.user)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("Saved supplier %(name)s.") % {"name": saved.name})
             return redirect("inventory:supplier-detail", code=saved.code)
@@ -321,7 +289,7 @@ def po_list(request):
     )
 
 
-@_require(purchasing.EDIT_PERMISSION)
+@roles.permission_required(roles.INVENTORY, purchasing.EDIT_PERMISSION)
 def po_create(request):
     header = POHeaderForm(request.POST or None, initial={"supplier": request.GET.get("supplier")})
     formset = POLineFormSet(request.POST or None, prefix="lines")
@@ -372,7 +340,7 @@ def po_detail(request, number: str):
         order = purchasing.po_get(number=number)
     except PurchaseOrder.DoesNotExist as exc:
         raise Http404 from exc
-    _post_requires(request, purchasing.EDIT_PERMISSION)
+    roles.post_requires(request, purchasing.EDIT_PERMISSION)
     lines = list(purchasing.po_line_list(order=order))
     open_lines = [line for line in lines if line.open_qty > 0]
     receive_form = _receive_form(open_lines)

@@ -9,11 +9,10 @@ POSTs).
 import json
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import wraps
 
 import plotly.graph_objects as go
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -28,6 +27,7 @@ from marketing.services import campaigns as services
 from shopops.common import roles
 from shopops.common.dates import parse_iso_date, shop_today
 from shopops.common.export import EXPORT_FORMATS, export_response
+from shopops.common.forms import errors_to_form
 from shopops.common.pagination import paginate, querystring_without_page
 
 CAMPAIGN_WRITE = services.EDIT_PERMISSION
@@ -36,37 +36,6 @@ ROI_DAYS = 30
 CALENDAR_BACK_DAYS = 30
 CALENDAR_AHEAD_DAYS = 365
 LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 20, "t": 50, "b": 50}}
-
-
-def _require(permission: str):
-    """The marketing area and `permission` (GET included), else 403."""
-
-    def decorator(view):
-        @roles.area_required(roles.MARKETING_AREA)
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not request.user.has_perm(permission):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def _post_requires(request, permission: str) -> None:
-    if request.method == "POST" and not request.user.has_perm(permission):
-        raise PermissionDenied
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def _figure(fig: go.Figure) -> dict:
@@ -274,7 +243,7 @@ def campaign_detail(request, code: str):
     """A campaign: figures, checklist (ticked here by marketing/admin), daily ad metrics with charts and
     their bands, channel ROI, promotions, referral codes and the fission cost."""
     campaign = get_object_or_404(Campaign.objects.select_related("channel"), code=code)
-    _post_requires(request, CAMPAIGN_WRITE)
+    roles.post_requires(request, CAMPAIGN_WRITE)
     if request.method == "POST":
         _checklist_post(request, campaign)
         return redirect("marketing:campaign-detail", code=campaign.code)
@@ -312,7 +281,7 @@ def campaign_detail(request, code: str):
     )
 
 
-@_require(CAMPAIGN_WRITE)
+@roles.permission_required(roles.MARKETING_AREA, CAMPAIGN_WRITE)
 def campaign_create(request):
     initial = {}
     if request.GET.get("kind") in Campaign.Kind.values:
@@ -322,7 +291,7 @@ def campaign_create(request):
         try:
             campaign = services.campaign_create(data=form.service_data())
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("Campaign %(code)s created.") % {"code": campaign.code})
             return redirect("marketing:campaign-detail", code=campaign.code)
@@ -334,7 +303,7 @@ def campaign_create(request):
     )
 
 
-@_require(CAMPAIGN_WRITE)
+@roles.permission_required(roles.MARKETING_AREA, CAMPAIGN_WRITE)
 def campaign_edit(request, code: str):
     campaign = get_object_or_404(Campaign, code=code)
     form = CampaignForm(request.POST or None, initial=CampaignForm.initial_of(campaign), editing=True)
@@ -342,7 +311,7 @@ def campaign_edit(request, code: str):
         try:
             services.campaign_update(campaign=campaign, data=form.service_data())
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("Campaign %(code)s saved.") % {"code": campaign.code})
             return redirect("marketing:campaign-detail", code=campaign.code)
@@ -401,7 +370,7 @@ def calendar_page(request):
     """The promotion calendar: festivals, the shop's own events and scheduled promotions from 30 days ago to
     a year ahead, with planning lead times and checklists (ticked here by marketing/admin); a button adds
     the festivals of this year and the next."""
-    _post_requires(request, CAMPAIGN_WRITE)
+    roles.post_requires(request, CAMPAIGN_WRITE)
     today = shop_today()
     if request.method == "POST":
         if request.POST.get("action") == "ensure":
@@ -451,7 +420,7 @@ def calendar_page(request):
 # --- ad metrics import ---------------------------------------------------------------------------------
 
 
-@_require(CAMPAIGN_WRITE)
+@roles.permission_required(roles.MARKETING_AREA, CAMPAIGN_WRITE)
 def ad_import(request):
     """Import daily ad metrics from a CSV: a dry run (default) reports every wrong row and what would be
     created or updated; applying writes all rows or, when any row is wrong, nothing."""
@@ -658,7 +627,7 @@ def referral_list(request):
     )
 
 
-@_require(REFERRAL_WRITE)
+@roles.permission_required(roles.MARKETING_AREA, REFERRAL_WRITE)
 def referral_create(request):
     form = ReferralCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -675,7 +644,7 @@ def referral_create(request):
                 reward_promotion=data["reward_promotion"],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("Referral code %(code)s created.") % {"code": code.code})
             return redirect("marketing:referral-list")

@@ -5,11 +5,10 @@ orders, and the flash-sale monitor (units held, converted, remaining; claims per
 from __future__ import annotations
 
 import json
-from functools import wraps
 
 import plotly.graph_objects as go
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,33 +21,11 @@ from marketing.selectors import coupons as selectors
 from marketing.services import coupons as services
 from shopops.common import roles
 from shopops.common.export import EXPORT_FORMATS, export_response
+from shopops.common.forms import errors_to_form
 from shopops.common.pagination import paginate, querystring_without_page
 
 WRITE_PERMISSION = "marketing.add_coupon"
 RECENT_BATCHES = 10
-
-
-def write_required(view):
-    """The marketing area, and the right to create coupons (marketing and admin; manager reads only)."""
-
-    @roles.area_required(roles.MARKETING_AREA)
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.has_perm(WRITE_PERMISSION):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def _status_labels() -> dict[str, str]:
@@ -129,7 +106,7 @@ def _coupons_export(coupons, fmt: str, *, filename: str):
     )
 
 
-@write_required
+@roles.permission_required(roles.MARKETING_AREA, WRITE_PERMISSION)
 def coupon_batch_create(request):
     """Generate a batch of codes for a coupon promotion (all or nothing); then the batch's codes."""
     initial = {}
@@ -149,7 +126,7 @@ def coupon_batch_create(request):
                 user=request.user,
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -179,7 +156,7 @@ def coupon_batch_export(request, pk: int):
     return _coupons_export(selectors.coupon_list(batch=batch.pk), fmt, filename=filename)
 
 
-@write_required
+@roles.permission_required(roles.MARKETING_AREA, WRITE_PERMISSION)
 def coupon_create(request):
     """One code chosen by hand (e.g. D11VIP) for a coupon promotion."""
     initial = {}
@@ -197,7 +174,7 @@ def coupon_create(request):
                 active=data["active"],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("Coupon %(code)s created.") % {"code": coupon.code})
             return redirect(f"{reverse('marketing:coupon-list')}?q={coupon.code}")

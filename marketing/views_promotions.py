@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -78,22 +77,6 @@ STATUS_BADGES = {
 
 
 # --- access -------------------------------------------------------------------------------------------
-
-
-def write_required(permission: str):
-    """The marketing area, and `permission` (marketing and admin hold it, manager does not); else 403."""
-
-    def decorator(view):
-        @roles.area_required(roles.MARKETING_AREA)
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not request.user.has_perm(permission):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def _url_or_none(name: str, *args) -> str | None:
@@ -339,13 +322,13 @@ def _editor_build(request, promotion: Promotion | None, *, data=None) -> Promoti
     )
 
 
-@write_required(ADD_PERMISSION)
+@roles.permission_required(roles.MARKETING_AREA, ADD_PERMISSION)
 def promotion_create(request):
     """A new promotion."""
     return _editor(request, None)
 
 
-@write_required(EDIT_PERMISSION)
+@roles.permission_required(roles.MARKETING_AREA, EDIT_PERMISSION)
 def promotion_edit(request, code: str):
     """Edit a promotion (its code is its name in URLs and the API: it stays)."""
     return _editor(request, _promotion_or_404(code))

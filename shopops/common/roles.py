@@ -118,6 +118,29 @@ def area_required(area: str):
     return decorator
 
 
+def permission_required(area: str, permission: str):
+    """View decorator for pages that write: the user must open `area` and hold `permission` (every method,
+    GET included), else 403."""
+
+    def decorator(view):
+        @area_required(area)
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.has_perm(permission):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def post_requires(request, permission: str) -> None:
+    """For a reading page with a form: a POST needs `permission`, else 403."""
+    if request.method == "POST" and not request.user.has_perm(permission):
+        raise PermissionDenied
+
+
 def roles_sync(apps=None, *, using="default") -> None:
     """Create the role groups and give each exactly the permissions in ROLE_PERMISSIONS."""
     if apps is None:
