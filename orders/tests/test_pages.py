@@ -256,8 +256,8 @@ def test_the_timeline_lists_raised_exceptions(desk, client_for):
 
 def test_the_timeline_keeps_apart_what_happened_at_different_times(desk, client_for):
     exception = OrderException.objects.get(order=desk["T2"])
-    # five minutes after the order's own entries, which the fixture wrote just now (NOW is the collection time:
-    # a slow suite reaches this test more than five minutes later)
+    # five minutes after the order's own entries, which the fixture wrote just now (NOW is the collection
+    # time: a slow suite reaches this test more than five minutes later)
     later = timezone.now() + timedelta(minutes=5)
     OrderException.objects.filter(pk=exception.pk).update(created_at=later)
     response = client_for("operations").get(reverse("orders:order-detail", args=[desk["T2"].pk]))
