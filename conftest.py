@@ -11,6 +11,8 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.utils import translation
 
+from service.defaults import service_defaults_ensure
+from service.models import SLAPolicy
 from shopops.common import roles
 
 
@@ -23,8 +25,8 @@ def _default_language():
 
 @pytest.fixture(autouse=True)
 def _role_groups(request):
-    """The role groups come from a data migration, and a transactional test's flush removes them; put
-    them back before any database test so that test order does not matter."""
+    """The role groups and the service defaults come from data migrations, and a transactional test's
+    flush removes them; put them back before any database test so that test order does not matter."""
     if request.node.get_closest_marker("django_db") is None and not (
         {"db", "transactional_db", "live_server"} & set(request.fixturenames)
     ):
@@ -32,6 +34,8 @@ def _role_groups(request):
     request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames else "db")
     if Group.objects.filter(name__in=roles.ROLES).count() != len(roles.ROLES):
         roles.roles_sync()
+    if not SLAPolicy.objects.exists():
+        service_defaults_ensure()  # SLA policies and the compensation standard: also a data migration
 
 
 @pytest.fixture

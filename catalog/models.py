@@ -67,6 +67,15 @@ class SKU(TimeStampedModel):
     weight_kg = models.DecimalField(_("weight (kg)"), max_digits=8, decimal_places=3, default=0)
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CORE)
     active = models.BooleanField(_("active"), default=True)
+    return_exempt = models.BooleanField(
+        _("exempt from 7-day no-reason return"),
+        default=False,
+        db_default=False,
+        help_text=_("Customised, perishable, opened digital or intimate goods: the shop must say so."),
+    )
+    return_exempt_reason = models.CharField(
+        _("why exempt"), max_length=200, blank=True, default="", db_default=""
+    )
 
     class Meta:
         verbose_name = _("SKU")

@@ -32,10 +32,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventory.models import (
+    Receipt,
+    ReturnDefect,
     StockLevel,
     StockMovement,
     Stocktake,
     StocktakeLine,
+    Supplier,
+    SupplierSKU,
     Transfer,
     TransferLine,
     Warehouse,
@@ -45,6 +49,8 @@ from inventory.services import MovementSpec, stock_adjust, stock_movements_apply
 __all__ = [
     "stock_adjust",
     "stock_return",
+    "stock_scrap_return",
+    "return_supplier",
     "transfer_create",
     "transfer_ship",
     "transfer_receive",
@@ -101,6 +107,49 @@ def stock_return(
         ],
         user=user,
     )[0]
+
+
+def return_supplier(sku_id: int, on: date) -> Supplier | None:
+    """The supplier a returned unit most likely came from: the one whose receipt of the SKU was the last
+    on or before `on`, else the cheapest supplier listing the SKU."""
+    receipt = (
+        Receipt.objects.filter(line__sku_id=sku_id, received_on__lte=on)
+        .order_by("-received_on", "-id")
+        .select_related("line__order__supplier")
+        .first()
+    )
+    if receipt is not None:
+        return receipt.line.order.supplier
+    item = SupplierSKU.objects.filter(sku_id=sku_id).order_by("unit_cost", "supplier_id").first()
+    return item.supplier if item else None
+
+
+@transaction.atomic
+def stock_scrap_return(
+    *,
+    sku_id: int,
+    warehouse: Warehouse,
+    quantity: int,
+    reference: str,
+    reason: str = "",
+    on: date | None = None,
+) -> ReturnDefect:
+    """Returned units found defective: they never reach the shelf (no stock movement) and are recorded
+    against the SKU's supplier, where they raise the scorecard's defect rate."""
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+        raise ValidationError({"quantity": _("Scrapping needs at least one unit.")})
+    if not reference.strip():
+        raise ValidationError({"reference": _("A return needs a reference (the order or return number).")})
+    on = on or timezone.localdate()
+    return ReturnDefect.objects.create(
+        sku_id=sku_id,
+        supplier=return_supplier(sku_id, on),
+        warehouse=warehouse,
+        quantity=quantity,
+        reference=reference.strip(),
+        reason=reason.strip()[:200],
+        recorded_on=on,
+    )
 
 
 # --- transfers --------------------------------------------------------------------------------------------

@@ -367,6 +367,39 @@ class Receipt(models.Model):
         return f"{self.line_id}: {self.quantity}"
 
 
+class ReturnDefect(models.Model):
+    """Units a customer returned that inspection found defective and scrapped. They count against the
+    supplier that supplied the SKU (its last receipt before the return) in the scorecard's defect rate."""
+
+    sku = models.ForeignKey("catalog.SKU", verbose_name=_("SKU"), on_delete=models.PROTECT, related_name="+")
+    supplier = models.ForeignKey(
+        Supplier,
+        verbose_name=_("supplier"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="return_defects",
+    )
+    warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    reference = models.CharField(_("reference"), max_length=100)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    recorded_on = models.DateField(_("recorded on"))
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("returned defective unit")
+        verbose_name_plural = _("returned defective units")
+        ordering = ["-recorded_on", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gte=1), name="returndefect_qty_positive")]
+        indexes = [models.Index(fields=["supplier", "recorded_on"], name="returndefect_supplier_day")]
+
+    def __str__(self):
+        return f"{self.reference} {self.sku_id} x{self.quantity}"
+
+
 class Transfer(TimeStampedModel):
     """Stock moved between warehouses: out of the source when shipped, in transit, into the destination
     when received."""

@@ -31,6 +31,7 @@ from inventory.models import (
     PurchaseOrder,
     PurchaseOrderLine,
     Receipt,
+    ReturnDefect,
     StockMovement,
     Supplier,
     SupplierSKU,
@@ -586,8 +587,9 @@ def supplier_scorecard(supplier: Supplier, quarters: int = 4, *, today: date | N
       before the PO's expected date;
     - fill rate: units received so far / units ordered, over the POs expected in the quarter (not drafts,
       unsent approvals or cancelled POs);
-    - defect rate: defective units / units received, over the receipts of the quarter. Customer returns
-      are not linked to suppliers yet, so only receipt inspection counts.
+    - defect rate: defective units / units received in the quarter, where defective units are those
+      found at receipt inspection plus customer returns scrapped as defective and traced to the supplier
+      (`ReturnDefect`, by the day they were scrapped).
     The trend compares the last quarter (the current one, to date) with the one before.
     """
     today = today or timezone.localdate()
@@ -633,6 +635,10 @@ def supplier_scorecard(supplier: Supplier, quarters: int = 4, *, today: date | N
         k = bucket(day)
         defects[k][0] += quantity
         defects[k][1] += defective
+    for day, quantity in ReturnDefect.objects.filter(
+        supplier=supplier, recorded_on__gte=first, recorded_on__lt=after
+    ).values_list("recorded_on", "quantity"):
+        defects[bucket(day)][1] += quantity
 
     rows = []
     for k, start in enumerate(starts):

@@ -814,3 +814,33 @@ def order_exceptions_scan(*, now=None, handling_hours: int = 2) -> int:
         batch_size=1000,
     )
     return len(created)
+
+
+def order_after_sales_mark(
+    *, order_id: int, status: str, at, refund_amount: Decimal = Decimal("0"), detail: str = ""
+) -> Order:
+    """After-sales outcome pushed from customer service: the goods came back (`returned`) or money went
+    back (`refunded`). `refund_amount` is added to the order's refunds; the change is on the timeline.
+
+    A refunded order stays refunded when a later return is recorded; an order in any other state takes
+    the new status. The row is locked so two refunds of one order add up."""
+    if status not in (S.RETURNED, S.REFUNDED):
+        raise ValueError(f"after-sales status must be returned or refunded, not {status!r}")
+    refund_amount = to_money(refund_amount)
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        before = order.status
+        if not (before == S.REFUNDED and status == S.RETURNED):
+            order.status = status
+        order.refund_amount = to_money(order.refund_amount + refund_amount)
+        order.closed_at = order.closed_at or at
+        order.save(update_fields=["status", "refund_amount", "closed_at", "updated_at"])
+        OrderEvent.objects.create(
+            order_id=order.pk,
+            kind="after_sales",
+            from_status=before,
+            to_status=order.status,
+            source="service",
+            detail=detail[:500],
+        )
+    return order

@@ -1,25 +1,189 @@
+"""The service overview: what needs attention today first (breached and at-risk tickets, escalations
+waiting for their report, returns and compensation waiting for the shop), then the figures (queue, SLA
+attainment, response times, CSAT, NPS, knowledge-base coverage) and their charts."""
+
+import json
 from datetime import timedelta
 
+import plotly.graph_objects as go
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 
-from orders import selectors as order_selectors
+from service.models import ServiceSettings, Ticket
+from service.selectors import overview as overview_selectors
+from service.selectors.satisfaction import NPS_AVERAGE_HIGH, NPS_AVERAGE_LOW, NPS_LEADER
 from shopops.common import roles
-from shopops.common.dates import shop_today
-from shopops.common.pagination import paginate, querystring_without_page
+from shopops.common.dates import day_start
 
-WINDOW_DAYS = 30
+CHART_LAYOUT = {
+    "template": "plotly_white",
+    "height": 280,
+    "margin": {"l": 50, "r": 20, "t": 20, "b": 40},
+    "showlegend": False,
+}
+
+
+def url_or_blank(name: str, *args) -> str:
+    """A link to another subdomain's page, or "" while that page does not exist yet."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def _figure(figure: go.Figure) -> dict:
+    return json.loads(figure.to_json())
+
+
+def backlog_figure(rows: list[dict]) -> dict:
+    figure = go.Figure(
+        go.Scatter(
+            x=[row["day"].isoformat() for row in rows],
+            y=[row["open"] for row in rows],
+            mode="lines+markers",
+            line={"color": "#0d6efd"},
+            hovertemplate="%{x}: %{y}<extra></extra>",
+        )
+    )
+    figure.update_layout(**CHART_LAYOUT, yaxis={"title": _("Open tickets"), "rangemode": "tozero"})
+    return _figure(figure)
+
+
+def nps_month_figure(rows: list[dict]) -> dict:
+    """NPS per month against the e-commerce average band (30-40, shaded) and the leader line (60)."""
+    months = [row["label"] for row in rows]
+    figure = go.Figure(
+        go.Bar(
+            x=months,
+            y=[None if row["nps"] is None else float(row["nps"]) for row in rows],
+            marker_color="#198754",
+            customdata=[row["count"] for row in rows],
+            hovertemplate="%{x}: NPS %{y}<br>" + _("answers") + ": %{customdata}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        **CHART_LAYOUT,
+        yaxis={"title": "NPS", "range": [-100, 100]},
+        xaxis={"type": "category"},
+        shapes=[
+            {
+                "type": "rect",
+                "xref": "paper",
+                "yref": "y",
+                "x0": 0,
+                "x1": 1,
+                "y0": float(NPS_AVERAGE_LOW),
+                "y1": float(NPS_AVERAGE_HIGH),
+                "fillcolor": "#ffc107",
+                "opacity": 0.2,
+                "line": {"width": 0},
+                "layer": "below",
+            },
+            {
+                "type": "line",
+                "xref": "paper",
+                "yref": "y",
+                "x0": 0,
+                "x1": 1,
+                "y0": float(NPS_LEADER),
+                "y1": float(NPS_LEADER),
+                "line": {"color": "#198754", "dash": "dash"},
+            },
+        ],
+        annotations=[
+            {
+                "xref": "paper",
+                "yref": "y",
+                "x": 1,
+                "y": float(NPS_AVERAGE_HIGH),
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "text": _("e-commerce average 30-40"),
+                "font": {"size": 10},
+            },
+            {
+                "xref": "paper",
+                "yref": "y",
+                "x": 1,
+                "y": float(NPS_LEADER),
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "text": _("leaders 60+"),
+                "font": {"size": 10},
+            },
+        ],
+    )
+    return _figure(figure)
+
+
+def first_response_figure(rows: list[dict]) -> dict:
+    figure = go.Figure(
+        go.Bar(
+            x=[row["day"].isoformat() for row in rows],
+            y=[None if row["median"] is None else float(row["median"]) for row in rows],
+            customdata=[row["count"] for row in rows],
+            marker_color="#6f42c1",
+            hovertemplate="%{x}: %{y} min<br>" + _("answered") + ": %{customdata}<extra></extra>",
+        )
+    )
+    figure.update_layout(**CHART_LAYOUT, yaxis={"title": _("Median first response (minutes)")})
+    return _figure(figure)
+
+
+def kb_coverage_figures(*, start, end) -> dict | None:
+    """The knowledge base's coverage over [start, end) (aware datetimes) and its target, when the
+    knowledge selectors provide `kb_coverage`; None otherwise (the card is left out)."""
+    try:
+        from service.selectors.knowledge import kb_coverage
+    except ImportError:
+        return None
+    try:
+        result = kb_coverage(start=start, end=end)
+    except NotImplementedError:
+        return None
+    rate = result
+    if isinstance(result, dict):
+        rate = next((result[key] for key in ("rate", "coverage", "share") if key in result), None)
+    target = result.get("target") if isinstance(result, dict) else None
+    return {
+        "rate": rate,
+        "target": target if target is not None else ServiceSettings.load().kb_coverage_target,
+    }
 
 
 @roles.area_required(roles.SERVICE)
 def overview(request):
-    """After-sales queue: returned and refunded orders of the last 30 days, newest first."""
-    returns = order_selectors.returns_list(since=shop_today() - timedelta(days=WINDOW_DAYS))
+    """What needs attention today, then the figures of the last 7 / 30 days and the charts."""
+    data = overview_selectors.service_overview()
+    today = data["today"]
+    for ticket in data["breached"]:
+        ticket.url = url_or_blank("service:ticket-detail", ticket.number)
+    for clock in data["at_risk"]:
+        clock.ticket.url = url_or_blank("service:ticket-detail", clock.ticket.number)
+    for escalation in data["escalations"]:
+        escalation.ticket.url = url_or_blank("service:ticket-detail", escalation.ticket.number)
+        escalation.report_url = url_or_blank("service:escalation-report", escalation.ticket.number)
+    for request_ in data["returns"]["oldest"]:
+        request_.url = url_or_blank("service:return-detail", request_.number)
+    statuses = overview_selectors.OPEN_STATUSES
+    for row in data["queue_by_team"] + data["queue_by_agent"]:
+        row["by_status"] = [row[status] for status in statuses]
+    kb = kb_coverage_figures(
+        start=day_start(today - timedelta(days=29)), end=day_start(today + timedelta(days=1))
+    )
     return render(
         request,
         "service/overview.html",
         {
-            "page_obj": paginate(request, returns),
-            "query": querystring_without_page(request),
-            "days": WINDOW_DAYS,
+            **data,
+            "status_labels": [Ticket.Status(status).label for status in statuses],
+            "kb": kb,
+            "backlog_chart": backlog_figure(data["backlog"]),
+            "nps_chart": nps_month_figure(data["nps_trend"]),
+            "first_response_chart": first_response_figure(data["first_response_by_day"]),
+            "satisfaction_url": url_or_blank("service:satisfaction"),
         },
     )

@@ -20,6 +20,8 @@ from marketing.tasks import campaigns as marketing_campaign_tasks
 from marketing.tasks import customers as marketing_customer_tasks
 from orders import selectors as order_selectors
 from reports import tasks as report_tasks
+from service.tasks import nightly as service_tasks
+from service.tasks import surveys as service_survey_tasks
 from shopops.common.dates import shop_yesterday
 from shopops.common.jobs import job_run_record
 
@@ -82,6 +84,9 @@ STEPS = [
     marketing_customer_tasks.points_build,
     marketing_customer_tasks.customer_rfm_build,
     marketing_campaign_tasks.promotion_results_build,
+    # Service: the month's complaint keywords; NPS survey requests for orders delivered 3-7 days ago.
+    service_tasks.complaint_keywords_nightly,
+    service_survey_tasks.nps_surveys_schedule,
 ]
 
 # Plain data from higher apps that a lower app's step needs: task name -> keyword arguments for the date.

@@ -11,6 +11,7 @@ from shopops import views
 urlpatterns = [
     path("", report_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("notifications/", views.notifications, name="notifications"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
@@ -19,6 +20,7 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     path("marketing/", include("marketing.urls")),
     path("service/", include("service.urls")),
+    path("survey/", include("service.urls_public")),
     path("finance/", include("finance.urls")),
     path("reports/", include("reports.urls")),
     path("api/v1/", include("shopops.api_urls")),

@@ -102,12 +102,50 @@ PAGES = {
     "marketing:coupon-batch-export": {MKT, MGR, ADM},
     "marketing:coupon-batch-create": {MKT, ADM},
     "marketing:coupon-create": {MKT, ADM},
+    # service: the area (agents, managers as supervisors, admin) reads and works tickets, returns and
+    # compensation; supervisor-only (service.supervise_ticket): SLA policies and settings, the compensation
+    # standard. Agents read the escalation report (only supervisors file it: a POST).
     "service:overview": {SVC, MGR, ADM},
+    "service:ticket-list": {SVC, MGR, ADM},
+    "service:ticket-detail": {SVC, MGR, ADM},
+    "service:ticket-create": {SVC, MGR, ADM},
+    "service:sla-policy-list": {SVC, MGR, ADM},
+    "service:sla-policy-create": {MGR, ADM},
+    "service:sla-policy-edit": {MGR, ADM},
+    "service:sla-settings": {MGR, ADM},
+    "service:escalation-list": {SVC, MGR, ADM},
+    "service:escalation-report": {SVC, MGR, ADM},
+    "service:kb-list": {SVC, MGR, ADM},
+    "service:kb-suggest": {SVC, MGR, ADM},
+    "service:kb-create": {SVC, MGR, ADM},
+    "service:kb-coverage": {SVC, MGR, ADM},
+    "service:kb-detail": {SVC, MGR, ADM},
+    "service:kb-edit": {SVC, MGR, ADM},
+    "service:feedback-list": {SVC, MGR, ADM},
+    "service:feedback-import": {SVC, MGR, ADM},
+    "service:keyword-report": {SVC, MGR, ADM},
+    "service:return-list": {SVC, MGR, ADM},
+    "service:return-create": {SVC, MGR, ADM},
+    "service:return-detail": {SVC, MGR, ADM},
+    "service:compensation-list": {SVC, MGR, ADM},
+    "service:compensation-create": {SVC, MGR, ADM},
+    "service:compensation-standard": {MGR, ADM},
+    "service:satisfaction": {SVC, MGR, ADM},
+    "service:customer-detail": {SVC, MGR, ADM},
     "finance:overview": {FIN, MGR, ADM},
     "reports:overview": {OPS, FIN, MGR, ADM},
 }
-# Not role pages: the auth flow, the language switch, health, the admin (its own staff check), static.
-NOT_ROLE_PAGES = {"login", "logout", "set_language", "healthz"}
+# Actions that only take a POST: the roles allowed get 405 on a GET, every other role 403.
+POST_ONLY = {
+    "service:ticket-reply": {SVC, MGR, ADM},
+    "service:ticket-update": {SVC, MGR, ADM},
+    "service:kb-insert": {SVC, MGR, ADM},
+    "service:return-action": {SVC, MGR, ADM},
+    "service:compensation-decide": {MGR, ADM},
+}
+# Not role pages: the auth flow, the language switch, health, the survey a customer answers (its token is
+# the key), the admin (its own staff check), static. Notifications are every signed-in user's own.
+NOT_ROLE_PAGES = {"login", "logout", "set_language", "healthz", "survey:answer", "notifications"}
 API_PREFIX = "/api/"  # the REST API has its own key-based access, tested in the apps' test_api.py
 
 
@@ -129,8 +167,8 @@ def _named_patterns(resolver=None, namespace=""):
 def test_every_page_is_in_the_table():
     names = set(_named_patterns()) - NOT_ROLE_PAGES
     names = {n for n in names if not n.startswith("django")}
-    assert names - set(PAGES) == set(), "pages missing from the access table"
-    assert set(PAGES) - names == set(), "table lists pages that do not exist"
+    assert names - set(PAGES) - set(POST_ONLY) == set(), "pages missing from the access table"
+    assert (set(PAGES) | set(POST_ONLY)) - names == set(), "table lists pages that do not exist"
 
 
 def _access_transfer():
@@ -190,35 +228,114 @@ def _access_campaign():
     )
 
 
+def _access_order():
+    order = order_with_lines(lines=[])
+    order.exception = OrderException.objects.create(order=order, kind=OrderException.Kind.ADDRESS)
+    return order
+
+
+def _access_sku():
+    return SKUFactory(code="ACCESS-TOOLS-1")
+
+
+def _access_ticket():
+    from service.tests.factories_tickets import ticket_make
+
+    return ticket_make(customer=_access_order().customer)
+
+
+def _access_article():
+    from service.models import Article, ArticleCategory
+
+    return Article.objects.create(
+        code="access-kb",
+        category=ArticleCategory.objects.create(code="access", name="Access"),
+        title_zh="发货时间",
+        answer_zh="48小时内发货",
+    )
+
+
+def _access_return():
+    from service.tests.factories_returns import delivered_order, return_make
+
+    return return_make(order=delivered_order())
+
+
+def _access_compensation():
+    from service.models import Compensation
+
+    return Compensation.objects.create(
+        problem="late_delivery", severity="minor", remedy="coupon", amount="5.00", status="pending"
+    )
+
+
+def _access_escalated_ticket():
+    from service.tests.factories_sla import escalation_make
+
+    return escalation_make().ticket
+
+
+def _access_sla_policy():
+    from service.models import SLAPolicy
+
+    return SLAPolicy.objects.order_by("pk").first()
+
+
+def _access_ticket_article():
+    return [_access_ticket().number, _access_article().code]
+
+
+# url name -> the URL arguments, made only for the page a test opens (each test opens one page).
+PAGE_ARGS = {
+    "catalog:sku-price": lambda: [_access_sku().code],
+    "catalog:sku-costs": lambda: [_access_sku().code],
+    "catalog:sku-detail": lambda: [_access_sku().code],
+    "orders:order-detail": lambda: [_access_order().pk],
+    "orders:exception-resolve": lambda: [_access_order().exception.pk],
+    "orders:customer-detail": lambda: [_access_order().customer.pk],
+    "orders:channel-edit": lambda: [_access_order().channel.code],
+    "inventory:transfer-detail": lambda: [_access_transfer().number],
+    "inventory:stocktake-detail": lambda: [_access_stocktake().number],
+    "inventory:supplier-detail": lambda: [_access_purchase_order().supplier.code],
+    "inventory:supplier-edit": lambda: [_access_purchase_order().supplier.code],
+    "inventory:po-detail": lambda: [_access_purchase_order().number],
+    "inventory:sku-stock": lambda: [_access_sku().code],
+    "marketing:promotion-detail": lambda: [_access_promotion().code],
+    "marketing:promotion-edit": lambda: [_access_promotion().code],
+    "marketing:promotion-result": lambda: [_access_promotion().code],
+    "marketing:campaign-detail": lambda: [_access_campaign().code],
+    "marketing:campaign-edit": lambda: [_access_campaign().code],
+    "marketing:segment-customers": lambda: ["champions"],
+    "marketing:customer-points": lambda: [_access_order().customer.pk],
+    "marketing:coupon-batch-export": lambda: [_access_coupon_batch().pk],
+    "service:ticket-detail": lambda: [_access_ticket().number],
+    "service:ticket-reply": lambda: [_access_ticket().number],
+    "service:ticket-update": lambda: [_access_ticket().number],
+    "service:sla-policy-edit": lambda: [_access_sla_policy().pk],
+    "service:escalation-report": lambda: [_access_escalated_ticket().number],
+    "service:kb-detail": lambda: [_access_article().code],
+    "service:kb-edit": lambda: [_access_article().code],
+    "service:kb-insert": _access_ticket_article,
+    "service:return-detail": lambda: [_access_return().number],
+    "service:return-action": lambda: [_access_return().number, "approve"],
+    "service:compensation-decide": lambda: [_access_compensation().pk],
+    "service:customer-detail": lambda: [_access_order().customer.pk],
+}
+
+
+class _PageURLs(dict):
+    """url name -> URL, its objects created on first use."""
+
+    def __missing__(self, name):
+        make = PAGE_ARGS.get(name)
+        url = reverse(name, args=make() if make else [])
+        self[name] = url
+        return url
+
+
 @pytest.fixture
 def page_urls(db):
-    order = order_with_lines(lines=[])
-    exception = OrderException.objects.create(order=order, kind=OrderException.Kind.ADDRESS)
-    tool_sku = SKUFactory(code="ACCESS-TOOLS-1")
-    args = {
-        "catalog:sku-price": [tool_sku.code],
-        "catalog:sku-costs": [tool_sku.code],
-        "catalog:sku-detail": [tool_sku.code],
-        "orders:order-detail": [order.pk],
-        "orders:exception-resolve": [exception.pk],
-        "orders:customer-detail": [order.customer.pk],
-        "orders:channel-edit": [order.channel.code],
-        "inventory:transfer-detail": [_access_transfer().number],
-        "inventory:stocktake-detail": [_access_stocktake().number],
-        "inventory:supplier-detail": ["sup-access"],
-        "inventory:supplier-edit": ["sup-access"],
-        "inventory:po-detail": [_access_purchase_order().number],
-        "inventory:sku-stock": [tool_sku.code],
-        "marketing:promotion-detail": [_access_promotion().code],
-        "marketing:promotion-edit": ["ACCESS-PROMO"],
-        "marketing:promotion-result": ["ACCESS-PROMO"],
-        "marketing:campaign-detail": [_access_campaign().code],
-        "marketing:campaign-edit": ["ACCESS-CAMP"],
-        "marketing:segment-customers": ["champions"],
-        "marketing:customer-points": [order.customer.pk],
-        "marketing:coupon-batch-export": [_access_coupon_batch().pk],
-    }
-    return {name: reverse(name, args=args.get(name, [])) for name in PAGES}
+    return _PageURLs()
 
 
 @pytest.mark.django_db
@@ -228,6 +345,13 @@ def test_page_access_by_role(page, role, client_for, page_urls):
     response = client.get(page_urls[page])
     expected = 200 if role in PAGES[page] else 403
     assert response.status_code == expected, f"{role} on {page}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", sorted(POST_ONLY))
+def test_post_only_action_access_by_role(page, role, client_for, page_urls):
+    response = client_for(role).get(page_urls[page])
+    assert response.status_code == (405 if role in POST_ONLY[page] else 403), f"{role} on {page}"
 
 
 @pytest.mark.django_db

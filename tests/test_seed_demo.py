@@ -15,7 +15,7 @@ from django.db.models import Count, F, Max, Min, Sum
 from catalog.models import SKU
 from inventory.demand import demand_record_build
 from inventory.models import DemandDay, StockLevel, StockMovement, Supplier, SupplierSKU, Warehouse
-from orders.models import Channel, Customer, Order, OrderLine
+from orders.models import Channel, Customer, Order, OrderEvent, OrderLine
 from shopops.demo import reference
 from shopops.demo.seed import seed_demo
 
@@ -131,10 +131,16 @@ def test_statuses_and_timestamps_are_consistent():
     _seed()
     end_of_data = END + timedelta(days=1)
     statuses = Counter()
+    # Returns the service seed worked: customer service pushed returned / refunded (not the channel).
+    after_sales = set(OrderEvent.objects.filter(kind="after_sales").values_list("order_id", flat=True))
     for o in Order.objects.all():
         statuses[o.status] += 1
         events = [t for t in (o.paid_at, o.shipped_at, o.delivered_at, o.closed_at) if t is not None]
         assert all(o.placed_at <= t for t in events)
+        if o.pk in after_sales:
+            assert o.status in ("returned", "refunded") and o.delivered_at < o.closed_at
+            assert 0 <= o.refund_amount <= o.total
+            continue
         assert o.source_updated_at == max([o.placed_at, *events])
         assert o.placed_at.astimezone(SHOP_TZ).date() < end_of_data
         cod = o.payment_method == "cod"
@@ -198,6 +204,9 @@ def test_stock_levels_agree_with_their_ledger():
             # the opening balance, or the good units of a demo purchase order's receipt
             assert reference_text == "opening balance" or reference_text.startswith("PO-")
             assert on_hand > 0 and reserved == 0
+        elif kind == "return":
+            # returned units the service seed's inspections put back on the shelf
+            assert reference_text.startswith("R-") and on_hand > 0 and reserved == 0
         else:
             # orders placed since the opening: reserved, then shipped or released (cancelled)
             assert (

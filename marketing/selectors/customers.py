@@ -32,6 +32,7 @@ from django.db.models import (
 from django.db.models.functions import Round, TruncDate
 from django.utils import timezone
 
+from catalog.models import MemberTier
 from marketing import membership, rfm
 from marketing.models import CustomerRFM, MarketingSettings, Membership, MembershipTierRule, PointsEntry
 from orders import selectors as order_selectors
@@ -365,3 +366,21 @@ def points_expiring(*, customer_id: int, today: date, days: int = 30) -> int:
         expires_on__lt=today + timedelta(days=days),
     ).aggregate(n=Sum("remaining"))["n"]
     return total or 0
+
+
+def customer_marketing_profile(customer_id: int) -> dict:
+    """A customer's segment and tier for other areas' pages (the service customer 360 reads it through
+    `settings.SERVICE_CUSTOMER_PROFILE_PROVIDER`: service may not import marketing). Plain data:
+    {"segment", "segment_label", "rfm": "R4 F3 M5" or "", "tier", "tier_label", "points"}; blanks when the
+    nightly jobs have not scored the customer yet."""
+    rfm = CustomerRFM.objects.filter(customer_id=customer_id).first()
+    membership = Membership.objects.filter(customer_id=customer_id).first()
+    tier = membership.tier if membership else ""
+    return {
+        "segment": rfm.segment if rfm else "",
+        "segment_label": str(rfm.get_segment_display()) if rfm else "",
+        "rfm": f"R{rfm.r} F{rfm.f} M{rfm.m}" if rfm else "",
+        "tier": tier,
+        "tier_label": str(dict(MemberTier.choices).get(tier, tier)) if tier else "",
+        "points": membership.points if membership else 0,
+    }

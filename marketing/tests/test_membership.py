@@ -172,3 +172,40 @@ def test_birthday_days_wrap_the_year_and_place_29_february():
     assert february == [(2, 27, 0), (2, 28, 1), (2, 29, 1), (3, 1, 2)]
     leap = membership.birthday_days(date(2028, 2, 27), 3)
     assert leap == [(2, 27, 0), (2, 28, 1), (2, 29, 2)]
+
+
+@pytest.mark.django_db
+def test_customer_marketing_profile_for_the_service_360():
+    from marketing.models import CustomerRFM, Membership
+    from marketing.selectors.customers import customer_marketing_profile
+    from orders.tests.factories import CustomerFactory
+
+    blank, scored = CustomerFactory(), CustomerFactory()
+    assert customer_marketing_profile(blank.pk) == {
+        "segment": "",
+        "segment_label": "",
+        "rfm": "",
+        "tier": "",
+        "tier_label": "",
+        "points": 0,
+    }
+    Membership.objects.create(customer=scored, tier="gold", points=120)
+    CustomerRFM.objects.create(
+        customer=scored,
+        computed_on="2026-11-21",
+        recency_days=3,
+        frequency=4,
+        monetary="880.00",
+        r=5,
+        f=4,
+        m=3,
+        segment="champions",
+    )
+    profile = customer_marketing_profile(scored.pk)
+    assert (profile["segment"], profile["rfm"], profile["tier"], profile["points"]) == (
+        "champions",
+        "R5 F4 M3",
+        "gold",
+        120,
+    )
+    assert profile["segment_label"] == "Champions"

@@ -191,8 +191,8 @@ def test_the_list_needs_a_fixed_number_of_queries(desk, client_for, django_asser
         order = OrderFactory(channel=desk["tmall"], customer=customer, external_id=f"X{n:03d}")
         OrderException.objects.create(order=order, kind=OrderException.Kind.LATE)
     client = client_for("operations")
-    # session, user, roles, count, the page, its open exceptions, the channel filter
-    with django_assert_max_num_queries(7):
+    # session, user, roles, unread notifications, count, the page, its open exceptions, the channel filter
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("orders:overview"))
     assert len(response.context["page_obj"]) == 35
 
@@ -503,8 +503,8 @@ def test_the_queue_is_paginated_and_needs_a_fixed_number_of_queries(
         order = OrderFactory(channel=desk["tmall"], customer=customer, external_id=f"X{n:03d}")
         OrderException.objects.create(order=order, kind=OrderException.Kind.LATE)
     client = client_for("operations")
-    # session, user, roles, count, the page, the counts per kind, the channel filter
-    with django_assert_max_num_queries(7):
+    # session, user, roles, unread notifications, count, the page, the counts per kind, the channel filter
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("orders:exception-list"))
     assert len(response.context["page_obj"]) == 25
     assert response.context["page_obj"].paginator.count == 42

@@ -2,6 +2,7 @@ from django.conf import settings
 
 from shopops.common import roles
 from shopops.common.navigation import navigation_for
+from shopops.common.notifications import notification_unread_count
 
 
 def shop(request):
@@ -13,4 +14,5 @@ def shop(request):
         context["user_role"] = role
         context["user_role_label"] = roles.ROLES.get(role, "") if role else ""
         context["navigation"] = navigation_for(user, request.resolver_match)
+        context["notifications_unread"] = notification_unread_count(user=user)
     return context

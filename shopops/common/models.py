@@ -53,6 +53,8 @@ class ApiClient(AbstractAPIKey):
         ("marketing:read", _("Read promotions")),
         ("marketing:write", _("Write promotions, claim flash sales, import ad metrics")),
         ("reports:read", _("Read KPIs")),
+        ("service:read", _("Read tickets, feedback and returns")),
+        ("service:write", _("Open tickets, add messages, push feedback, request returns, answer surveys")),
     )
 
     scopes = models.JSONField(_("scopes"), default=list, blank=True)
@@ -67,3 +69,35 @@ class ApiClient(AbstractAPIKey):
     class Meta(AbstractAPIKey.Meta):
         verbose_name = _("API client")
         verbose_name_plural = _("API clients")
+
+
+class Notification(models.Model):
+    """An in-app message to one user (an SLA warning, an escalation, an alert). `key` deduplicates: the
+    same event notifies a user once however often the job that raises it runs."""
+
+    class Level(models.TextChoices):
+        INFO = "info", _("Information")
+        WARNING = "warning", _("Warning")
+        CRITICAL = "critical", _("Critical")
+
+    user = models.ForeignKey(
+        "auth.User", verbose_name=_("user"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    key = models.CharField(_("key"), max_length=200)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.INFO)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="notification_user_key_uniq")]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.title}"

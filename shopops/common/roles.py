@@ -69,11 +69,14 @@ ROLE_PERMISSIONS = {
     MANAGER: dict.fromkeys(
         ("catalog", "orders", "inventory", "marketing", "service", "finance", "reports"), ("view",)
     )
-    | {"reports": ("view", "add", "change")},
+    | {"reports": ("view", "add", "change")}
+    # Service supervisors are managers: they reassign tickets, edit SLA policies, approve compensation
+    # above an agent's limit and file the written report of an escalated complaint.
+    | {"service": ("view", "add", "change", "supervise")},
     # Pricing below the margin floor (catalog.override_margin_floor) is the admin's, or given to a person.
     ADMIN: dict.fromkeys(
         ("catalog", "orders", "inventory", "marketing", "service", "finance", "reports", "common", "auth"),
-        ("view", "add", "change", "delete", "override"),
+        ("view", "add", "change", "delete", "override", "supervise"),
     ),
 }
 

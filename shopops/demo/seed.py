@@ -50,6 +50,7 @@ from shopops.demo.marketing_customers import customers_seed
 from shopops.demo.marketing_promotions import promotions_seed
 from shopops.demo.pricing import PRICING_MODELS, pricing_seed
 from shopops.demo.purchasing import PURCHASING_MODELS, purchasing_seed
+from shopops.demo.service import SERVICE_MODELS, service_seed
 from shopops.demo.writer import NULL_TS, Col, next_id, rows_write, sequences_reset
 
 DAY = 86_400
@@ -101,6 +102,7 @@ MARKETING_MODELS = [
 ]
 
 SEEDED_MODELS = [
+    *SERVICE_MODELS,
     *MARKETING_MODELS,
     *PRICING_MODELS,
     *PURCHASING_MODELS,
@@ -218,6 +220,10 @@ def seed_demo(
         # campaigns and referrals (rewards are coupons), then membership, points and segments.
         for marketing_seed in (promotions_seed, coupons_seed, campaigns_seed, customers_seed):
             counts.update(marketing_seed(scale=scale, seed=seed, end_date=end_date))
+        # Service last: its tickets, reviews, returns and surveys are about the orders above.
+        service_counts = service_seed(scale=scale, seed=seed, end_date=end_date)
+        counts["stock_movements"] += service_counts.pop("stock_movements")
+        counts.update(service_counts)
         return counts
 
 

@@ -181,6 +181,11 @@ CELERY_BEAT_SCHEDULE = {
         # The order handling SOP: a paid order is processed within 2 hours; look every 15 minutes.
         "schedule": crontab(minute="*/15"),
     },
+    "service-sla-check": {
+        "task": "service.sla_check",
+        # SLA clocks: warn at 80 % of a target, mark breaches and escalate major complaints.
+        "schedule": crontab(minute="*/5"),
+    },
     "flash-claims-expire": {
         "task": "marketing.flash_claims_expire",
         # Flash-sale holds last 10 minutes; expired ones go back to the pool (claims also release them).
@@ -190,6 +195,15 @@ CELERY_BEAT_SCHEDULE = {
 # Celery tasks that orders.services.order_sync hands the ids of synced orders carrying a coupon code or a
 # flash-sale claim to, on commit (orders cannot import the marketing app that records them).
 ORDER_SYNC_FOLLOWUP_TASKS = ["marketing.order_promotions_record", "marketing.referrals_attribute"]
+# The service customer 360 shows the customer's RFM segment and member tier, which marketing owns (its
+# peer: service may not import it). customer_id -> {"segment", "segment_label", "rfm", "tier", "tier_label",
+# "points"}.
+SERVICE_CUSTOMER_PROFILE_PROVIDER = "marketing.selectors.customers.customer_marketing_profile"
+
+# Email: notifications and reports go out through Django's mail backend (console unless EMAIL_URL is set).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="shopops@localhost")
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 
 LOGGING = {
     "version": 1,

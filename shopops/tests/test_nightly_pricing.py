@@ -97,6 +97,8 @@ def test_pipeline_runs_the_pricing_steps_in_order(shop):
         "marketing.points_build",
         "marketing.customer_rfm_build",
         "marketing.promotion_results_build",
+        "service.complaint_keywords_nightly",
+        "service.nps_surveys_schedule",
     ]
     assert nightly.pipeline(DAY).tasks[2].kwargs == {"promotions": {}}
     assert nightly.pipeline(DAY).tasks[4].kwargs == {"promotions": []}
@@ -129,4 +131,6 @@ def test_run_nightly_builds_facts_and_recommendations_once_per_date(shop):
         "marketing.points_build": 2,
         "marketing.customer_rfm_build": 2,
         "marketing.promotion_results_build": 2,
+        "service.complaint_keywords_build": 2,
+        "service.nps_surveys_schedule": 2,
     }

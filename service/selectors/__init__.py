@@ -1,0 +1,1 @@
+"""Customer-service reads, one module per subdomain; other apps (finance, reports) read through these."""

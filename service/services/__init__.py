@@ -1,0 +1,2 @@
+"""Customer-service writes, one module per subdomain: tickets, sla, knowledge, feedback, keywords, returns,
+compensation, surveys."""

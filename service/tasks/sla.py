@@ -1,0 +1,12 @@
+"""Celery tasks of this subdomain (thin: ids and dates in, one service call)."""
+
+from celery import shared_task
+
+from service.services import sla
+
+
+@shared_task(name="service.sla_check")
+def sla_check() -> dict:
+    """Every 5 minutes (CELERY_BEAT_SCHEDULE): warn before SLA targets, mark breaches, escalate breached
+    major complaints. Idempotent."""
+    return sla.sla_check()
