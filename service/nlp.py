@@ -1,5 +1,5 @@
 """Text for service: language, tokens, sentiment, keywords. Chinese with jieba and SnowNLP, English with
-VADER; the models ship inside the packages. (Owner: knowledge helper.)
+VADER; the models ship inside the packages.
 
 The analysers are loaded lazily, once per process: importing jieba's dictionary and SnowNLP's classifier
 takes seconds and most requests never need them."""

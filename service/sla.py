@@ -1,4 +1,4 @@
-"""SLA clock arithmetic: pure functions over plain data, no database. (Owner: SLA helper.)
+"""SLA clock arithmetic: pure functions over plain data, no database.
 
 A clock counts time from a start instant, either on calendar time (24/7) or on business hours: the minutes
 between `business_start` and `business_end` (shop-local wall time, Asia/Shanghai by default) on working

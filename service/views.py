@@ -7,11 +7,12 @@ from datetime import timedelta
 
 import plotly.graph_objects as go
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from service.models import ServiceSettings, Ticket
+from service.models import Ticket
 from service.selectors import overview as overview_selectors
+from service.selectors.knowledge import kb_coverage
 from service.selectors.satisfaction import NPS_AVERAGE_HIGH, NPS_AVERAGE_LOW, NPS_LEADER
 from shopops.common import roles
 from shopops.common.dates import day_start
@@ -22,14 +23,6 @@ CHART_LAYOUT = {
     "margin": {"l": 50, "r": 20, "t": 20, "b": 40},
     "showlegend": False,
 }
-
-
-def url_or_blank(name: str, *args) -> str:
-    """A link to another subdomain's page, or "" while that page does not exist yet."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 def _figure(figure: go.Figure) -> dict:
@@ -133,47 +126,24 @@ def first_response_figure(rows: list[dict]) -> dict:
     return _figure(figure)
 
 
-def kb_coverage_figures(*, start, end) -> dict | None:
-    """The knowledge base's coverage over [start, end) (aware datetimes) and its target, when the
-    knowledge selectors provide `kb_coverage`; None otherwise (the card is left out)."""
-    try:
-        from service.selectors.knowledge import kb_coverage
-    except ImportError:
-        return None
-    try:
-        result = kb_coverage(start=start, end=end)
-    except NotImplementedError:
-        return None
-    rate = result
-    if isinstance(result, dict):
-        rate = next((result[key] for key in ("rate", "coverage", "share") if key in result), None)
-    target = result.get("target") if isinstance(result, dict) else None
-    return {
-        "rate": rate,
-        "target": target if target is not None else ServiceSettings.load().kb_coverage_target,
-    }
-
-
 @roles.area_required(roles.SERVICE)
 def overview(request):
     """What needs attention today, then the figures of the last 7 / 30 days and the charts."""
     data = overview_selectors.service_overview()
     today = data["today"]
     for ticket in data["breached"]:
-        ticket.url = url_or_blank("service:ticket-detail", ticket.number)
+        ticket.url = reverse("service:ticket-detail", args=[ticket.number])
     for clock in data["at_risk"]:
-        clock.ticket.url = url_or_blank("service:ticket-detail", clock.ticket.number)
+        clock.ticket.url = reverse("service:ticket-detail", args=[clock.ticket.number])
     for escalation in data["escalations"]:
-        escalation.ticket.url = url_or_blank("service:ticket-detail", escalation.ticket.number)
-        escalation.report_url = url_or_blank("service:escalation-report", escalation.ticket.number)
+        escalation.ticket.url = reverse("service:ticket-detail", args=[escalation.ticket.number])
+        escalation.report_url = reverse("service:escalation-report", args=[escalation.ticket.number])
     for request_ in data["returns"]["oldest"]:
-        request_.url = url_or_blank("service:return-detail", request_.number)
+        request_.url = reverse("service:return-detail", args=[request_.number])
     statuses = overview_selectors.OPEN_STATUSES
     for row in data["queue_by_team"] + data["queue_by_agent"]:
         row["by_status"] = [row[status] for status in statuses]
-    kb = kb_coverage_figures(
-        start=day_start(today - timedelta(days=29)), end=day_start(today + timedelta(days=1))
-    )
+    kb = kb_coverage(start=day_start(today - timedelta(days=29)), end=day_start(today + timedelta(days=1)))
     return render(
         request,
         "service/overview.html",
@@ -184,6 +154,6 @@ def overview(request):
             "backlog_chart": backlog_figure(data["backlog"]),
             "nps_chart": nps_month_figure(data["nps_trend"]),
             "first_response_chart": first_response_figure(data["first_response_by_day"]),
-            "satisfaction_url": url_or_blank("service:satisfaction"),
+            "satisfaction_url": reverse("service:satisfaction"),
         },
     )

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -176,9 +176,7 @@ def compensation_create(request):
                     % {"amount": f"{granted.amount:.2f}"},
                 )
             if ticket is not None:
-                ticket_url = _ticket_url(ticket)
-                if ticket_url:
-                    return redirect(ticket_url)
+                return redirect("service:ticket-detail", number=ticket.number)
             return redirect(f"{reverse('service:compensation-list')}?status={granted.status}")
     return render(
         request,
@@ -201,13 +199,6 @@ def _suggestion(params) -> dict:
         services.compensation_rule_for(problem=problem, severity=severity) if problem and severity else None
     )
     return {"rule": rule, "chosen": bool(problem and severity)}
-
-
-def _ticket_url(ticket) -> str:
-    try:
-        return reverse("service:ticket-detail", args=[ticket.number])
-    except NoReverseMatch:  # the ticket page is the tickets area's; without it, stay in compensation
-        return ""
 
 
 @roles.permission_required(roles.SERVICE, SUPERVISE_PERMISSION)

@@ -3,11 +3,11 @@ personal data), segment and tier, orders, tickets, returns, compensation, feedba
 
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 
 from orders import selectors as order_selectors
 from orders.models import Customer
 from service.selectors import customers as selectors
-from service.views import url_or_blank
 from shopops.common import roles
 from shopops.common.pagination import paginate, querystring_without_page
 from shopops.common.privacy import can_see_personal_data, mask_name, mask_phone
@@ -32,10 +32,10 @@ def customer_detail(request, pk: int):
     orders = paginate(request, order_selectors.customer_orders(customer=customer), per_page=ORDERS_PAGE_SIZE)
     tickets = list(selectors.customer_tickets(customer=customer)[:RECENT_ROWS])
     for ticket in tickets:
-        ticket.url = url_or_blank("service:ticket-detail", ticket.number)
+        ticket.url = reverse("service:ticket-detail", args=[ticket.number])
     returns = list(selectors.customer_returns(customer=customer)[:RECENT_ROWS])
     for request_ in returns:
-        request_.url = url_or_blank("service:return-detail", request_.number)
+        request_.url = reverse("service:return-detail", args=[request_.number])
     return render(
         request,
         "service/customers/customer_detail.html",
@@ -56,6 +56,6 @@ def customer_detail(request, pk: int):
             "feedback": selectors.customer_feedback(customer=customer)[:RECENT_ROWS],
             "surveys": selectors.customer_surveys(customer=customer)[:RECENT_ROWS],
             "recent_rows": RECENT_ROWS,
-            "orders_url": url_or_blank("orders:customer-detail", customer.pk),
+            "orders_url": reverse("orders:customer-detail", args=[customer.pk]),
         },
     )

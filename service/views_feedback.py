@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -53,14 +53,6 @@ def _band_labels() -> dict[str, str]:
 # ---------------------------------------------------------------------------------------------
 # The feedback stream
 # ---------------------------------------------------------------------------------------------
-def _ticket_url(ticket) -> str:
-    """The ticket page, or "" while the tickets pages are not there."""
-    try:
-        return reverse("service:ticket-detail", args=[ticket.number])
-    except NoReverseMatch:
-        return ""
-
-
 def _decorate(items, bounds) -> None:
     """What the score bar and the badge need: the bar runs from the middle (0) to the left (-1) or the
     right (1)."""
@@ -71,7 +63,9 @@ def _decorate(items, bounds) -> None:
         item.bar_left = round(50 + min(value, 0) * 50, 1)
         item.bar_width = round(abs(value) * 50, 1)
         item.badge = URGENCY_BADGES.get(item.urgency, "text-bg-secondary")
-        item.ticket_url = _ticket_url(item.ticket) if item.ticket_id else ""
+        item.ticket_url = (
+            reverse("service:ticket-detail", args=[item.ticket.number]) if item.ticket_id else ""
+        )
 
 
 @roles.area_required(roles.SERVICE)

@@ -4,12 +4,13 @@ bands, the surveys' response rates, the latest comments, and the answers as CSV/
 from datetime import timedelta
 
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from service.models import Survey
 from service.selectors import satisfaction as selectors
-from service.views import nps_month_figure, url_or_blank
+from service.views import nps_month_figure
 from shopops.common import roles
 from shopops.common.dates import parse_iso_date, shop_today
 from shopops.common.export import EXPORT_FORMATS, export_response
@@ -47,10 +48,10 @@ def satisfaction(request):
     comments = paginate(request, selectors.survey_comments(start=start, end=stop, kind=kind))
     for survey in comments:
         survey.ticket_url = (
-            url_or_blank("service:ticket-detail", survey.ticket.number) if survey.ticket else ""
+            reverse("service:ticket-detail", args=[survey.ticket.number]) if survey.ticket else ""
         )
         survey.customer_url = (
-            url_or_blank("service:customer-detail", survey.customer_id) if survey.customer_id else ""
+            reverse("service:customer-detail", args=[survey.customer_id]) if survey.customer_id else ""
         )
     return render(
         request,

@@ -3,9 +3,8 @@ friendly ticket page (conversation, reply / note, status and assignment, custome
 suggested answers, compensation), opening a ticket by hand, and the reply and update posts.
 
 Reading is the service area's (service_agent, manager, admin); writing needs `service.change_ticket`.
-The ticket page includes partials other parts of the service area provide (SLA clocks, knowledge-base
-suggestions, compensation panel); each is rendered on its own so a part that is missing or not ready
-leaves its panel out instead of breaking the agent's page.
+The ticket page includes the SLA clocks, knowledge-base suggestions and compensation panels, each from its
+own partial template and selector.
 """
 
 from __future__ import annotations
@@ -13,16 +12,11 @@ from __future__ import annotations
 import logging
 
 from django.contrib import messages
-from django.contrib.auth.context_processors import PermWrapper
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import prefetch_related_objects
 from django.http import Http404
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -31,7 +25,10 @@ from orders import selectors as order_selectors
 from service.forms_tickets import TicketCreateForm, TicketReplyForm, TicketUpdateForm
 from service.models import Team, Ticket, TicketEvent, TicketMessage
 from service.selectors import tickets as selectors
+from service.selectors.compensation import ticket_compensation_panel
+from service.selectors.sla import ticket_clocks
 from service.services import tickets as services
+from service.services.knowledge import kb_suggest
 from shopops.common import roles
 from shopops.common.export import EXPORT_FORMATS, export_response
 from shopops.common.forms import errors_to_form
@@ -171,58 +168,6 @@ def _ticket_or_404(number) -> Ticket:
     return ticket
 
 
-def _partial(request, template: str, context: dict, *, provider=None) -> str:
-    """A panel another part of the service area provides, rendered on its own; "" while that part (its
-    template or its context function) is not there yet."""
-    from django.template import TemplateDoesNotExist
-
-    try:
-        if provider is not None:
-            extra = provider()
-            context = {**context, **(extra if isinstance(extra, dict) else {"data": extra})}
-        # Without `request`: the context processors (notifications, ...) would run again for each panel.
-        context = {
-            **context,
-            "perms": PermWrapper(request.user),
-            "csrf_token": get_token(request),
-            "request": request,
-        }
-        return mark_safe(render_to_string(template, context))  # noqa: S308 - our own templates, autoescaped
-    except (ImportError, NotImplementedError, TemplateDoesNotExist) as exc:
-        logger.info("Ticket page: panel %s left out (%s)", template, exc.__class__.__name__)
-        return ""
-
-
-def _clocks(ticket):
-    from service.selectors.sla import ticket_clocks
-
-    return {"clocks": ticket_clocks(ticket=ticket)}
-
-
-def _suggestions(text):
-    def build():
-        from service.services.knowledge import kb_suggest
-
-        return {"suggestions": kb_suggest(text=text) if text else [], "suggest_text": text}
-
-    return build
-
-
-def _compensation(ticket):
-    from service.selectors.compensation import ticket_compensation_panel
-
-    return ticket_compensation_panel(ticket=ticket)
-
-
-def _customer_url(customer) -> str:
-    for name in ("service:customer-detail", "orders:customer-detail"):
-        try:
-            return reverse(name, args=[customer.pk])
-        except NoReverseMatch:
-            continue
-    return ""
-
-
 def _event_label(event: TicketEvent) -> str:
     labels = {
         TicketEvent.Kind.STATUS: dict(Ticket.Status.choices),
@@ -251,7 +196,7 @@ def _detail_context(request, ticket: Ticket, *, reply_form=None, update_form=Non
     events = list(selectors.ticket_events(ticket=ticket))
     for event in events:
         event.label = _event_label(event)
-    base = {"ticket": ticket}
+    suggest_text = last_customer.body if last_customer else ticket.subject
     customer = ticket.customer
     context = {
         "ticket": ticket,
@@ -260,7 +205,6 @@ def _detail_context(request, ticket: Ticket, *, reply_form=None, update_form=Non
         "reply_form": reply_form or TicketReplyForm(),
         "update_form": update_form or TicketUpdateForm.for_ticket(ticket),
         "can_write": request.user.has_perm(WRITE_PERMISSION),
-        "customer_url": _customer_url(customer) if customer else "",
         "customer_summary": order_selectors.customer_summary(customer=customer) if customer else None,
         "customer_tickets": (
             list(selectors.customer_tickets(customer=customer).exclude(pk=ticket.pk)[:CUSTOMER_TICKETS_SHOWN])
@@ -268,16 +212,10 @@ def _detail_context(request, ticket: Ticket, *, reply_form=None, update_form=Non
             else []
         ),
         "order_lines": list(order_selectors.order_lines(order=ticket.order)) if ticket.order else [],
-        "clocks_html": _partial(request, "service/sla/_clocks.html", base, provider=lambda: _clocks(ticket)),
-        "suggestions_html": _partial(
-            request,
-            "service/knowledge/_suggestions.html",
-            base,
-            provider=_suggestions(last_customer.body if last_customer else ticket.subject),
-        ),
-        "compensation_html": _partial(
-            request, "service/compensation/_ticket_panel.html", base, provider=lambda: _compensation(ticket)
-        ),
+        "clocks": ticket_clocks(ticket=ticket),
+        "suggestions": kb_suggest(text=suggest_text) if suggest_text else [],
+        "suggest_text": suggest_text,
+        "compensation": ticket_compensation_panel(ticket=ticket),
         "kinds": TicketMessage.Kind,
     }
     return context

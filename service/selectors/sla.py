@@ -1,5 +1,5 @@
 """SLA reads: policy matching, a ticket's clocks as the ticket page shows them, attainment, tickets at
-risk or breached, escalations waiting for their report. (Owner: SLA helper.)"""
+risk or breached, escalations waiting for their report."""
 
 from __future__ import annotations
 

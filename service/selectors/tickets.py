@@ -1,5 +1,5 @@
 """Ticket reads: the agents' queue, one ticket, queue counts by team and agent, a customer's tickets and the
-first-response / resolution times of a period. (Owner: tickets helper.)
+first-response / resolution times of a period.
 
 Periods are shop-local dates [start, end): `end` is excluded; a ticket counts in the period it was opened in.
 """

@@ -1,4 +1,4 @@
-"""Compensation by the standard, within each role's limit. (Owner: returns helper.)
+"""Compensation by the standard, within each role's limit.
 
 - The standard (`CompensationRule`, one active row per problem and severity) proposes the remedy and the
   amount, so the same problem gets the same remedy. An agent may override either (with a note why).

@@ -1,5 +1,4 @@
-"""Feedback: record (API, CSV import), sentiment and urgency, tickets for strongly negative items.
-(Owner: feedback helper.)"""
+"""Feedback: record (API, CSV import), sentiment and urgency, tickets for strongly negative items."""
 
 import re
 from datetime import datetime

@@ -1,5 +1,4 @@
 """Keywords: the few words of one feedback item, and the monthly complaint keyword report (高频投诉关键词).
-(Owner: feedback helper.)
 
 The monthly report reads the month's complaints: negative feedback (sentiment below
 `ServiceSettings.negative_sentiment`, or a rating of 1-2 stars) and the customer messages of complaint

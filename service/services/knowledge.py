@@ -1,5 +1,4 @@
 """The knowledge base: suggestions, inserting an answer, the chat auto-reply, article upkeep.
-(Owner: knowledge helper.)
 
 Suggestions come from an in-process BM25 index over the tokens of every question variant and title of the
 active articles. The index is rebuilt when the articles change: a fingerprint of the tables (counts, last

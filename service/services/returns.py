@@ -1,4 +1,4 @@
-"""Returns and refunds (RMA). (Owner: returns helper.)
+"""Returns and refunds (RMA).
 
 The life of a return request:
 

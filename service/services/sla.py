@@ -1,4 +1,4 @@
-"""SLA clocks of tickets, the breach / warning job and escalations. (Owner: SLA helper.)
+"""SLA clocks of tickets, the breach / warning job and escalations.
 
 The pure clock arithmetic is in `service/sla.py`."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -64,13 +64,6 @@ def ticket_sla_sync(*, ticket: Ticket, now=None) -> list[TicketSLA]:
     return clocks
 
 
-def _ticket_url(ticket: Ticket) -> str:
-    try:
-        return reverse("service:ticket-detail", args=[ticket.number])
-    except NoReverseMatch:  # the ticket page may be named otherwise; the list always exists
-        return reverse("service:ticket-list")
-
-
 def _responsible(ticket: Ticket) -> list:
     """Who hears about a ticket's clock: its assignee; unassigned, its team; no team, every agent."""
     if ticket.assignee_id and ticket.assignee.is_active:
@@ -95,7 +88,7 @@ def _warn(row: TicketSLA, now) -> None:
         title=_("%(number)s: %(metric)s due in %(minutes)s min")
         % {"number": ticket.number, "metric": _metric_label(row.metric), "minutes": minutes},
         body=ticket.subject,
-        url=_ticket_url(ticket),
+        url=reverse("service:ticket-detail", args=[ticket.number]),
         level=Notification.Level.WARNING,
     )
     TicketEvent.objects.create(ticket=ticket, kind=TicketEvent.Kind.SLA_WARNING, to_value=row.metric, at=now)
@@ -109,7 +102,7 @@ def _breach(row: TicketSLA, now) -> None:
         title=_("%(number)s: %(metric)s target breached")
         % {"number": ticket.number, "metric": _metric_label(row.metric)},
         body=ticket.subject,
-        url=_ticket_url(ticket),
+        url=reverse("service:ticket-detail", args=[ticket.number]),
         level=Notification.Level.CRITICAL,
     )
     TicketEvent.objects.create(ticket=ticket, kind=TicketEvent.Kind.SLA_BREACH, to_value=row.metric, at=now)

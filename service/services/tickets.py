@@ -1,4 +1,4 @@
-"""Tickets: open, add messages, change status / priority / assignment. (Owner: tickets helper.)
+"""Tickets: open, add messages, change status / priority / assignment.
 
 Every write ends with `service.services.sla.ticket_sla_sync(ticket=..., now=...)` so the SLA clocks follow.
 

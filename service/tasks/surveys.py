@@ -1,4 +1,4 @@
-"""Celery entry points (surveys): the nightly NPS scheduling, one step of the lead's nightly pipeline."""
+"""Celery entry points (surveys): the nightly NPS scheduling, one step of the nightly pipeline."""
 
 from datetime import date, timedelta
 

@@ -1,5 +1,5 @@
-"""SLA test helpers: tickets with a status history written straight with the ORM (the tickets service is
-another helper's), then synced with `ticket_sla_sync`."""
+"""SLA test factories: tickets with a status history written straight with the ORM (not through the tickets
+service), then synced with `ticket_sla_sync`."""
 
 from datetime import datetime
 

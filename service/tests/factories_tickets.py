@@ -1,11 +1,10 @@
-"""Ticket rows for tests, written straight with the ORM: no SLA clocks, no NLP, no auto-reply, so that every
-helper's tests can use them whatever the other services do."""
+"""Ticket rows for tests, written straight with the ORM: no SLA clocks, no NLP, no auto-reply, so that a
+test gets exactly the rows it sets up."""
 
 import uuid
 from datetime import timedelta
 from itertools import count
 
-import pytest
 from django.utils import timezone
 
 from service.models import Tag, Team, Ticket, TicketEvent, TicketMessage
@@ -62,32 +61,3 @@ def ticket_make(**kwargs) -> Ticket:
     if tags:
         ticket.tags.set([Tag.objects.get_or_create(name=name)[0] for name in tags])
     return ticket
-
-
-def _is_stub(function) -> bool:
-    import inspect
-
-    return inspect.getsource(function).rstrip().endswith("raise NotImplementedError")
-
-
-@pytest.fixture
-def tickets_stubs(monkeypatch):
-    """Stand-ins for the other helpers' functions the ticket services call, applied only while those are
-    still the lead's NotImplementedError stubs: no clocks, no auto-reply, no CSAT survey."""
-    from decimal import Decimal
-
-    from service import nlp
-    from service.services import knowledge, sla, surveys
-
-    if _is_stub(nlp.language_of):
-        monkeypatch.setattr(
-            nlp, "language_of", lambda text: "zh" if any("\u4e00" <= c <= "\u9fff" for c in text) else "en"
-        )
-    if _is_stub(nlp.sentiment):
-        monkeypatch.setattr(nlp, "sentiment", lambda text: Decimal("0.0000"))
-    if _is_stub(sla.ticket_sla_sync):
-        monkeypatch.setattr(sla, "ticket_sla_sync", lambda *, ticket, now=None: [])
-    if _is_stub(knowledge.kb_autoreply):
-        monkeypatch.setattr(knowledge, "kb_autoreply", lambda *, ticket, message: None)
-    if _is_stub(surveys.csat_survey_create):
-        monkeypatch.setattr(surveys, "csat_survey_create", lambda *, ticket, at=None: None)

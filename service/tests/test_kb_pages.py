@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from service.models import Article, ArticleUse, Ticket, TicketMessage
 from service.services import knowledge as kb
-from service.tests.factories_tickets import ticket_make, tickets_stubs  # noqa: F401
+from service.tests.factories_tickets import ticket_make
 
 pytestmark = pytest.mark.django_db
 
@@ -168,7 +168,7 @@ def test_edit_unknown_article_is_404(faq, client_for):
     assert client.get(reverse("service:kb-detail", args=["nope"])).status_code == 404
 
 
-def test_insert_replies_on_the_ticket_and_goes_back(faq, client_for, tickets_stubs):  # noqa: F811
+def test_insert_replies_on_the_ticket_and_goes_back(faq, client_for):
     ticket = ticket_make(body="Can I get an invoice?", language="en", channel=Ticket.Channel.EMAIL)
     client = client_for("service_agent")
     url = reverse("service:kb-insert", args=[ticket.number, "invoice"])

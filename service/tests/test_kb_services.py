@@ -18,7 +18,7 @@ from service.models import (
     TicketMessage,
 )
 from service.services import knowledge as kb
-from service.tests.factories_tickets import ticket_make, tickets_stubs  # noqa: F401
+from service.tests.factories_tickets import ticket_make
 
 pytestmark = pytest.mark.django_db
 
@@ -141,7 +141,7 @@ def _chat(body: str, **kwargs) -> tuple[Ticket, TicketMessage]:
     return ticket, ticket.messages.get()
 
 
-def test_autoreply_confident_answers_once_and_counts_a_use(faq, tickets_stubs):  # noqa: F811
+def test_autoreply_confident_answers_once_and_counts_a_use(faq):
     ticket, message = _chat("你好，我想问下积分能不能抵现")
     reply = kb.kb_autoreply(ticket=ticket, message=message)
     article = Article.objects.get(code="member-points")
@@ -166,13 +166,13 @@ def test_autoreply_confident_answers_once_and_counts_a_use(faq, tickets_stubs): 
     assert article.use_count == 1
 
 
-def test_autoreply_answers_in_english_for_an_english_message(faq, tickets_stubs):  # noqa: F811
+def test_autoreply_answers_in_english_for_an_english_message(faq):
     ticket, message = _chat("Please cancel my order")
     reply = kb.kb_autoreply(ticket=ticket, message=message)
     assert reply.body == Article.objects.get(code="order-cancel").answer_en
 
 
-def test_autoreply_stays_quiet_when_two_answers_are_close(faq, tickets_stubs):  # noqa: F811
+def test_autoreply_stays_quiet_when_two_answers_are_close(faq):
     # "什么时候发货" matches the dispatch time (1.00) and the pre-sale dispatch (0.92) almost equally.
     ticket, message = _chat("什么时候发货")
     top, second = kb.kb_suggest(text=message.body, limit=2)
@@ -185,7 +185,7 @@ def test_autoreply_stays_quiet_when_two_answers_are_close(faq, tickets_stubs):  
     assert (ticket.auto_replied, ticket.handed_over) == (False, False)
 
 
-def test_autoreply_stays_quiet_for_two_articles_answering_the_same_question(tickets_stubs):  # noqa: F811
+def test_autoreply_stays_quiet_for_two_articles_answering_the_same_question():
     category = ArticleCategory.objects.create(code="misc", name="Misc")
     for code in ("gift-wrap-a", "gift-wrap-b"):
         kb.article_create(
@@ -200,7 +200,7 @@ def test_autoreply_stays_quiet_for_two_articles_answering_the_same_question(tick
     assert not ArticleUse.objects.exists()
 
 
-def test_autoreply_stays_quiet_for_a_lone_weak_match(faq, tickets_stubs):  # noqa: F811
+def test_autoreply_stays_quiet_for_a_lone_weak_match(faq):
     ticket, message = _chat("Is this available in black?")
     suggestions = kb.kb_suggest(text=message.body, limit=2)
     assert len(suggestions) == 1
@@ -209,7 +209,7 @@ def test_autoreply_stays_quiet_for_a_lone_weak_match(faq, tickets_stubs):  # noq
     assert not ArticleUse.objects.exists()
 
 
-def test_autoreply_hands_an_upset_customer_over_without_replying(faq, tickets_stubs):  # noqa: F811
+def test_autoreply_hands_an_upset_customer_over_without_replying(faq):
     ticket, message = _chat("你们太差劲了，退款到现在还没到账，气死我了，我要投诉！")
     assert kb.kb_autoreply(ticket=ticket, message=message) is None
     ticket.refresh_from_db()
@@ -224,7 +224,7 @@ def test_autoreply_hands_an_upset_customer_over_without_replying(faq, tickets_st
     assert kb.kb_autoreply(ticket=ticket, message=calm) is None
 
 
-def test_autoreply_uses_the_settings(faq, tickets_stubs):  # noqa: F811
+def test_autoreply_uses_the_settings(faq):
     settings = ServiceSettings.load()
     settings.autoreply_margin = Decimal("0.9900")
     settings.save()
@@ -238,7 +238,7 @@ def test_autoreply_uses_the_settings(faq, tickets_stubs):  # noqa: F811
     assert ticket.handed_over is True
 
 
-def test_autoreply_only_on_chat_customer_messages(faq, tickets_stubs):  # noqa: F811
+def test_autoreply_only_on_chat_customer_messages(faq):
     ticket, message = _chat("你好，我想问下积分能不能抵现", channel=Ticket.Channel.EMAIL)
     assert kb.kb_autoreply(ticket=ticket, message=message) is None
     chat, _message = _chat("积分")
@@ -249,7 +249,7 @@ def test_autoreply_only_on_chat_customer_messages(faq, tickets_stubs):  # noqa: 
     assert not ArticleUse.objects.exists()
 
 
-def test_chat_ticket_created_through_the_ticket_service_is_auto_answered(faq, tickets_stubs):  # noqa: F811
+def test_chat_ticket_created_through_the_ticket_service_is_auto_answered(faq):
     from service.services.tickets import ticket_create
 
     ticket = ticket_create(channel="chat", type="presale", subject="", body="你好，我想问下积分能不能抵现")
@@ -263,7 +263,7 @@ def test_chat_ticket_created_through_the_ticket_service_is_auto_answered(faq, ti
 # ---------------------------------------------------------------------------------------------
 # Inserting an answer
 # ---------------------------------------------------------------------------------------------
-def test_insert_replies_in_the_ticket_language_and_counts_each_use(faq, tickets_stubs, make_user):  # noqa: F811
+def test_insert_replies_in_the_ticket_language_and_counts_each_use(faq, make_user):
     agent = make_user("service_agent")
     article = Article.objects.get(code="invoice")
     ticket = ticket_make(body="Can I get a fapiao?", language="en", channel=Ticket.Channel.EMAIL)
@@ -285,14 +285,14 @@ def test_insert_replies_in_the_ticket_language_and_counts_each_use(faq, tickets_
     assert ArticleUse.objects.filter(kind=ArticleUse.Kind.INSERTED).count() == 2
 
 
-def test_insert_detects_the_language_from_the_customer_message(faq, tickets_stubs, make_user):  # noqa: F811
+def test_insert_detects_the_language_from_the_customer_message(faq, make_user):
     article = Article.objects.get(code="refund-timing")
     ticket = ticket_make(body="退款多久到账", language="", channel=Ticket.Channel.PHONE)
     message = kb.kb_answer_insert(ticket=ticket, article=article, user=make_user("service_agent"))
     assert message.body == article.answer_zh
 
 
-def test_insert_refuses_an_inactive_article(faq, tickets_stubs, make_user):  # noqa: F811
+def test_insert_refuses_an_inactive_article(faq, make_user):
     article = Article.objects.get(code="invoice")
     kb.article_update(article=article, active=False)
     ticket = ticket_make()

@@ -18,7 +18,7 @@ def test_overview_renders_for_service_roles(client_for, role):
     for chart in ("service-backlog", "service-nps", "service-first-response"):
         assert f'id="{chart}"' in html
     assert "vendor/plotly/plotly.min.js" in html
-    assert 'data-testid="card-kb"' in html  # the knowledge selectors provide kb_coverage
+    assert 'data-testid="card-kb"' in html
 
 
 @pytest.mark.parametrize("role", ["operations", "marketing", "finance", "inventory_planner", None])

@@ -10,10 +10,10 @@ from catalog.tests.factories import SKUFactory
 from orders.tests.factories import ChannelFactory, CustomerFactory, OrderFactory
 from service.models import Ticket, TicketMessage, TicketSLA
 from service.services import knowledge
-from service.tests.factories_tickets import team_make, ticket_make, tickets_stubs  # noqa: F401
+from service.tests.factories_tickets import team_make, ticket_make
 from shopops.common.models import ApiClient
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tickets_stubs")]
+pytestmark = pytest.mark.django_db
 URL = "/api/v1/tickets"
 T0 = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 TICKET_KEYS = {

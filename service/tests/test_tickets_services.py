@@ -9,9 +9,9 @@ from orders.tests.factories import CustomerFactory, OrderFactory
 from service.models import Escalation, Tag, Ticket, TicketEvent, TicketMessage
 from service.services import knowledge, sla, surveys
 from service.services.tickets import ticket_create, ticket_message_add, ticket_update
-from service.tests.factories_tickets import team_make, ticket_make, tickets_stubs  # noqa: F401
+from service.tests.factories_tickets import team_make, ticket_make
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tickets_stubs")]
+pytestmark = pytest.mark.django_db
 
 T0 = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 S = Ticket.Status
