@@ -34,20 +34,7 @@ from marketing.models import (
     ReferralReward,
 )
 from marketing.services.customers import TIER_MESSAGES
-
-
-class ReadOnlyAdmin(ModelAdmin):
-    """Rows written only by the services: admins may look, not add, change or delete."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
+from shopops.common.admin import ReadOnlyAdmin
 
 # -- promotions, coupons, flash sales ---------------------------------------------------------------------
 

@@ -15,8 +15,6 @@ their lines give and a "totals" exception that carries the marketplace's figure
 (`order_sync_totals_flagged`).
 """
 
-import csv
-import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,6 +29,7 @@ from django.utils.translation import gettext as _
 from orders.models import Channel, Order, OrderException
 from orders.schemas import MAX_ORDERS_PER_SYNC, OrderIn, order_parse
 from orders.services import SyncResult, order_sync, order_total_expected
+from shopops.common.csv_import import RowError, csv_rows
 from shopops.common.money import to_money
 
 SOURCE = "import"
@@ -136,15 +135,6 @@ _CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
-class RowError:
-    """What is wrong in one line of the file (the header is line 1) and which column; "" for the row."""
-
-    line: int
-    column: str
-    message: str
-
-
-@dataclass(frozen=True)
 class TotalsMismatch:
     """An order whose marketplace total is not what its lines add up to."""
 
@@ -218,15 +208,6 @@ class OrderImportResult:
 def _shorten(value, limit: int = 40) -> str:
     text = str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _clean_text(value: str) -> str:
-    """A cell as text: spaces trimmed, and the guards exports put around long numbers removed (a leading
-    apostrophe or tab, or Excel's ="…" formula)."""
-    text = (value or "").strip().strip("\t").strip()
-    if text.startswith('="') and text.endswith('"'):
-        text = text[2:-1]
-    return text.lstrip("'").strip()
 
 
 def _clean_order_id(text: str) -> tuple[str | None, str | None]:
@@ -311,72 +292,11 @@ _CLEANERS = {
 }
 
 
-def _header_map(names: list[str]) -> tuple[list[str | None], list[RowError]]:
-    """The import column of each header cell (None: a column the import does not use)."""
-    columns: list[str | None] = []
-    seen: set[str] = set()
-    errors = []
-    for name in names:
-        key = (name or "").strip().lstrip("\ufeff").strip().lower()
-        column = _HEADERS.get(key)
-        if column is not None and column in seen:
-            errors.append(
-                RowError(1, column, _("Two header cells name the column %(column)s.") % {"column": column})
-            )
-        seen.add(column)
-        columns.append(column)
-    missing = [column for column in REQUIRED_COLUMNS if column not in seen]
-    if missing:
-        errors.append(
-            RowError(
-                1,
-                "",
-                _("The header must name the columns %(columns)s; missing: %(missing)s.")
-                % {"columns": ", ".join(REQUIRED_COLUMNS), "missing": ", ".join(missing)},
-            )
-        )
-    return columns, errors
-
-
-def _rows(text: str) -> Iterator[tuple[int, dict[str, str]] | RowError]:
-    """(line number, {column: text}) per data row, or a RowError; blank rows are skipped."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        yield RowError(1, "", _("Not readable as CSV: %(error)s") % {"error": exc})
-        return
-    if not header or not any(cell.strip() for cell in header):
-        yield RowError(1, "", _("The file is empty: the first line must be the header."))
-        return
-    columns, errors = _header_map(header)
-    if errors:
-        yield from errors
-        return
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield RowError(reader.line_num, "", _("Not readable as CSV: %(error)s") % {"error": exc})
-            return
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) > len(columns) and any(cell.strip() for cell in cells[len(columns) :]):
-            yield RowError(reader.line_num, "", _("The row has more values than the header has columns."))
-            continue
-        yield (
-            reader.line_num,
-            {column: _clean_text(cell) for column, cell in zip(columns, cells, strict=False) if column},
-        )
-
-
 def _groups(text: str, errors: list[RowError]) -> tuple[list[_Group], int]:
     """The file's rows, checked value by value and grouped by order id, in the order first seen."""
     groups: dict[str, _Group] = {}
     count = 0
-    for item in _rows(text):
+    for item in csv_rows(text, headers=_HEADERS, required=REQUIRED_COLUMNS):
         if isinstance(item, RowError):
             errors.append(item)
             continue

@@ -29,17 +29,7 @@ from service.models import (
     Ticket,
     TicketSLA,
 )
-
-
-class ReadOnlyAdmin(ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from shopops.common.admin import ReadOnlyAdmin
 
 
 @admin.register(ServiceSettings)

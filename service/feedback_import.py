@@ -12,10 +12,7 @@ Applying is all or nothing: only a file without errors, in one transaction. Item
 idempotent on (source, channel, external id): importing the same file again adds nothing.
 """
 
-import csv
-import io
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -28,6 +25,7 @@ from django.utils.translation import gettext as _
 from service.models import Feedback
 from service.selectors.feedback import feedback_lookups
 from service.services.feedback import feedback_record
+from shopops.common.csv_import import RowError, csv_rows
 
 IMPORT_COLUMNS = (
     "source",
@@ -73,15 +71,6 @@ _DATETIME = re.compile(
     r"(?:[ T](?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2}))?)?"
 )
 _STARS = re.compile(r"([1-5])(?:\.0)?\s*(?:星|stars?)?", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class RowError:
-    """What is wrong in one line of the file (the header is line 1) and which column; "" for the row."""
-
-    line: int
-    column: str
-    message: str
 
 
 @dataclass(frozen=True)
@@ -137,14 +126,6 @@ def csv_text_decode(data: bytes) -> str:
 def _shorten(value, limit: int = 40) -> str:
     text = str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _clean_cell(value: str) -> str:
-    """A cell as text: spaces trimmed, and the guards exports put around long numbers removed."""
-    text = (value or "").strip().strip("\t").strip()
-    if text.startswith('="') and text.endswith('"'):
-        text = text[2:-1]
-    return text.lstrip("'").strip()
 
 
 def parse_occurred_at(text: str) -> datetime | None:
@@ -213,70 +194,11 @@ _CLEANERS = {
 }
 
 
-def _header_map(names: list[str]) -> tuple[list[str | None], list[RowError]]:
-    columns: list[str | None] = []
-    seen: set[str] = set()
-    errors = []
-    for name in names:
-        key = (name or "").strip().lstrip("\ufeff").strip().lower()
-        column = _HEADERS.get(key)
-        if column is not None and column in seen:
-            errors.append(
-                RowError(1, column, _("Two header cells name the column %(column)s.") % {"column": column})
-            )
-        seen.add(column)
-        columns.append(column)
-    missing = [column for column in REQUIRED_COLUMNS if column not in seen]
-    if missing:
-        errors.append(
-            RowError(
-                1,
-                "",
-                _("The header must name the columns %(columns)s; missing: %(missing)s.")
-                % {"columns": ", ".join(REQUIRED_COLUMNS), "missing": ", ".join(missing)},
-            )
-        )
-    return columns, errors
-
-
-def _raw_rows(text: str) -> Iterator[tuple[int, dict[str, str]] | RowError]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        yield RowError(1, "", _("Not readable as CSV: %(error)s") % {"error": exc})
-        return
-    if not header or not any(cell.strip() for cell in header):
-        yield RowError(1, "", _("The file is empty: the first line must be the header."))
-        return
-    columns, errors = _header_map(header)
-    if errors:
-        yield from errors
-        return
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield RowError(reader.line_num, "", _("Not readable as CSV: %(error)s") % {"error": exc})
-            return
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) > len(columns) and any(cell.strip() for cell in cells[len(columns) :]):
-            yield RowError(reader.line_num, "", _("The row has more values than the header has columns."))
-            continue
-        yield (
-            reader.line_num,
-            {column: _clean_cell(cell) for column, cell in zip(columns, cells, strict=False) if column},
-        )
-
-
 def _read(text: str, result: FeedbackImportResult) -> list[_Row]:
     """The rows with their values checked one by one; codes are resolved afterwards."""
     rows = []
     seen: dict[tuple, int] = {}
-    for item in _raw_rows(text):
+    for item in csv_rows(text, headers=_HEADERS, required=REQUIRED_COLUMNS):
         if isinstance(item, RowError):
             result.errors.append(item)
             continue

@@ -4,12 +4,11 @@ from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from marketing.models import Promotion
 from marketing.services import flash
-from shopops.common.api import ClientAPIView
+from shopops.common.api import ClientAPIView, scope_required
 
 CLAIM_SCOPES = ("pricing:quote", "marketing:write")
 
@@ -34,14 +33,6 @@ pool, `<= per_customer` on the customer's count) in one short transaction. A hol
 in time expires and its units go back to the pool (a task runs every minute, and a claim that finds the
 pool full releases expired holds first, so nobody is refused while expired holds could serve them).
 """
-
-
-class _ClaimScope(BasePermission):
-    message = "This API key lacks the scope 'pricing:quote'."
-
-    def has_permission(self, request, view):
-        scopes = getattr(request.auth, "scopes", None)
-        return isinstance(scopes, list) and any(scope in scopes for scope in CLAIM_SCOPES)
 
 
 class ClaimInSerializer(serializers.Serializer):
@@ -72,7 +63,7 @@ _Refusal = inline_serializer(
 
 class FlashClaimCreateView(ClientAPIView):
     required_scope = "pricing:quote"
-    permission_classes = [_ClaimScope]
+    permission_classes = [scope_required(*CLAIM_SCOPES)]
     parser_classes = [JSONParser]
 
     @extend_schema(

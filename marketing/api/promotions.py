@@ -3,16 +3,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-import msgspec
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from marketing.models import Promotion
@@ -20,45 +16,17 @@ from marketing.promotion_params import promotion_as_json, promotion_clean
 from marketing.selectors.promotions import PROMOTION_STATUSES, promotion_get, promotion_list, promotion_status
 from marketing.services.promotions import promotion_create, promotion_update
 from marketing.services.quote import promotion_quote, quote_as_json, warnings_for_draft
-from shopops.common.api import ClientAPIView, ClientCursorPagination, scope_required
-from shopops.common.models import ApiClient
+from shopops.common.api import (
+    ClientAPIView,
+    ClientCursorPagination,
+    json_object_body,
+    scope_required,
+    validation_error_response,
+)
 
 READ_SCOPES = ("marketing:read", "marketing:write")
 WRITE_SCOPE = "marketing:write"
 QUOTE_SCOPE = "pricing:quote"
-_DECODER = msgspec.json.Decoder(float_hook=Decimal)  # JSON numbers with a fraction: exact Decimals
-
-
-def _body(request):
-    """The JSON object body, or an error Response (400)."""
-    try:
-        body = _DECODER.decode(request.body)
-    except msgspec.DecodeError as exc:
-        return None, Response({"detail": f"Malformed JSON: {exc}"}, status=status.HTTP_400_BAD_REQUEST)
-    if not isinstance(body, dict):
-        return None, Response(
-            {"non_field_errors": ["Expected a JSON object."]}, status=status.HTTP_400_BAD_REQUEST
-        )
-    return body, None
-
-
-def _errors(error: ValidationError) -> Response:
-    detail = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
-    return Response(detail, status=status.HTTP_400_BAD_REQUEST)
-
-
-class AnyScope(BasePermission):
-    """The client holds one of ``READ_SCOPES``."""
-
-    message = "This API key lacks the scope 'marketing:read' (or 'marketing:write')."
-
-    def has_permission(self, request, view):
-        client = request.auth
-        return (
-            isinstance(client, ApiClient)
-            and isinstance(client.scopes, list)
-            and any(scope in client.scopes for scope in READ_SCOPES)
-        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -163,7 +131,7 @@ class QuoteView(ClientAPIView):
         ],
     )
     def post(self, request):
-        body, error = _body(request)
+        body, error = json_object_body(request)
         if error is not None:
             return error
         errors: dict[str, list[str]] = {}
@@ -257,7 +225,7 @@ class PromotionListView(ClientAPIView):
     def get_permissions(self):
         if self.request.method == "POST":
             return [scope_required(WRITE_SCOPE)()]
-        return [AnyScope()]
+        return [scope_required(*READ_SCOPES)()]
 
     @extend_schema(
         operation_id="promotions_list",
@@ -315,7 +283,7 @@ class PromotionListView(ClientAPIView):
         ],
     )
     def post(self, request):
-        body, error = _body(request)
+        body, error = json_object_body(request)
         if error is not None:
             return error
         cleaned, errors = promotion_clean(body)
@@ -324,7 +292,7 @@ class PromotionListView(ClientAPIView):
         try:
             promotion = promotion_create(data=cleaned)
         except ValidationError as exc:
-            return _errors(exc)
+            return validation_error_response(exc)
         return Response(
             _promotion_out(promotion, warnings=warnings_for_draft(cleaned)), status=status.HTTP_201_CREATED
         )
@@ -339,7 +307,7 @@ class PromotionDetailView(ClientAPIView):
     def get_permissions(self):
         if self.request.method == "PUT":
             return [scope_required(WRITE_SCOPE)()]
-        return [AnyScope()]
+        return [scope_required(*READ_SCOPES)()]
 
     def _get(self, code):
         try:
@@ -380,7 +348,7 @@ class PromotionDetailView(ClientAPIView):
         promotion = self._get(code)
         if promotion is None:
             return Response({"detail": "No promotion with this code."}, status=status.HTTP_404_NOT_FOUND)
-        body, error = _body(request)
+        body, error = json_object_body(request)
         if error is not None:
             return error
         body.setdefault("code", promotion.code)
@@ -390,5 +358,5 @@ class PromotionDetailView(ClientAPIView):
         try:
             promotion = promotion_update(promotion=promotion, data=cleaned)
         except ValidationError as exc:
-            return _errors(exc)
+            return validation_error_response(exc)
         return Response(_promotion_out(promotion, warnings=warnings_for_draft(cleaned)))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import msgspec
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
@@ -18,7 +17,13 @@ from service.feedback_import import parse_occurred_at
 from service.models import Feedback
 from service.selectors.feedback import SENTIMENT_BANDS, feedback_list, feedback_lookups
 from service.services.feedback import feedback_record
-from shopops.common.api import ClientAPIView, ClientCursorPagination, QueryDateTimeField, scope_required
+from shopops.common.api import (
+    ClientAPIView,
+    ClientCursorPagination,
+    QueryDateTimeField,
+    json_object_body,
+    scope_required,
+)
 
 READ_SCOPES = ("service:read", "service:write")
 WRITE_SCOPE = "service:write"
@@ -58,18 +63,6 @@ ITEM_EXAMPLE = {
     "author": "tb_wangfang",
 }
 ITEM_ANSWER = {"id": 812, "sentiment": "-0.9620", "urgency": "high", "ticket": "T-000245", "created": True}
-
-
-def _body(request):
-    try:
-        body = msgspec.json.decode(request.body)
-    except msgspec.DecodeError as exc:
-        return None, Response({"detail": f"Malformed JSON: {exc}"}, status=status.HTTP_400_BAD_REQUEST)
-    if not isinstance(body, dict):
-        return None, Response(
-            {"non_field_errors": ["Expected a JSON object."]}, status=status.HTTP_400_BAD_REQUEST
-        )
-    return body, None
 
 
 def _text(value, field: str, errors: dict, *, limit: int, required: bool = False) -> str:
@@ -211,16 +204,6 @@ def _feedback_out(feedback: Feedback) -> dict:
     }
 
 
-class _ReadScope(scope_required("service:read")):
-    """service:read, or service:write (a connector that pushes may read back)."""
-
-    message = "This API key lacks the scope 'service:read' (or 'service:write')."
-
-    def has_permission(self, request, view):
-        scopes = getattr(request.auth, "scopes", None)
-        return isinstance(scopes, list) and any(scope in scopes for scope in READ_SCOPES)
-
-
 class FeedbackPagination(ClientCursorPagination):
     page_size = 100
 
@@ -234,7 +217,7 @@ class FeedbackView(ClientAPIView):
     def get_permissions(self):
         if self.request.method == "POST":
             return [scope_required(WRITE_SCOPE)()]
-        return [_ReadScope()]
+        return [scope_required(*READ_SCOPES)()]
 
     @extend_schema(
         operation_id="feedback_create",
@@ -259,7 +242,7 @@ class FeedbackView(ClientAPIView):
         ],
     )
     def post(self, request):
-        body, error = _body(request)
+        body, error = json_object_body(request)
         if error is not None:
             return error
         batch = "items" in body

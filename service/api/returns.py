@@ -7,15 +7,13 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from orders.models import Order
 from service.models import ReturnRequest
 from service.selectors import returns as selectors
 from service.services import returns as services
-from shopops.common.api import ClientAPIView
-from shopops.common.models import ApiClient
+from shopops.common.api import ClientAPIView, scope_required
 
 READ_SCOPES = ("service:read", "service:write")
 
@@ -35,18 +33,6 @@ no-reason return (`eligibility.exempt_skus` says why). Other reasons are accepte
   `no_reason_deadline`: the last day, inclusive, `no_reason_open`, `exempt_skus` of the order).
 - **400**: field errors (`order`, `lines`, `reason`, `note`, `external_id`); nothing is written.
 """
-
-
-class _AnyServiceScope(BasePermission):
-    message = "This API key lacks the scope 'service:read' (or 'service:write')."
-
-    def has_permission(self, request, view):
-        client = request.auth
-        return (
-            isinstance(client, ApiClient)
-            and isinstance(client.scopes, list)
-            and any(scope in client.scopes for scope in READ_SCOPES)
-        )
 
 
 class _OrderRefIn(serializers.Serializer):
@@ -280,7 +266,7 @@ class ReturnCreateView(ClientAPIView):
 
 class ReturnDetailView(ClientAPIView):
     required_scope = "service:read"
-    permission_classes = [_AnyServiceScope]
+    permission_classes = [scope_required(*READ_SCOPES)]
 
     @extend_schema(
         operation_id="return_get",

@@ -12,30 +12,21 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from service.models import Ticket, TicketMessage, TicketSLA
 from service.selectors import tickets as selectors
 from service.services.tickets import ticket_create, ticket_message_add
-from shopops.common.api import ClientAPIView, ClientCursorPagination, scope_required
-from shopops.common.models import ApiClient
+from shopops.common.api import (
+    ClientAPIView,
+    ClientCursorPagination,
+    scope_required,
+    validation_error_response,
+)
 
 READ_SCOPES = ("service:read", "service:write")
 WRITE_SCOPE = "service:write"
 MESSAGE_KINDS = (TicketMessage.Kind.CUSTOMER, TicketMessage.Kind.REPLY)
-
-
-class AnyServiceScope(BasePermission):
-    message = "This API key lacks the scope 'service:read' (or 'service:write')."
-
-    def has_permission(self, request, view):
-        client = request.auth
-        return (
-            isinstance(client, ApiClient)
-            and isinstance(client.scopes, list)
-            and any(scope in client.scopes for scope in READ_SCOPES)
-        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -184,11 +175,6 @@ def _auto_reply_after(message: TicketMessage) -> dict | None:
     return None
 
 
-def _errors(exc: ValidationError) -> Response:
-    detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-    return Response(detail, status=status.HTTP_400_BAD_REQUEST)
-
-
 def _not_found(number) -> Response:
     return Response({"detail": f"No ticket {number}."}, status=status.HTTP_404_NOT_FOUND)
 
@@ -303,7 +289,7 @@ class TicketListView(ClientAPIView):
     def get_permissions(self):
         if self.request.method == "POST":
             return [scope_required(WRITE_SCOPE)()]
-        return [AnyServiceScope()]
+        return [scope_required(*READ_SCOPES)()]
 
     @extend_schema(
         operation_id="tickets_list",
@@ -418,7 +404,7 @@ class TicketListView(ClientAPIView):
                 **refs,
             )
         except ValidationError as exc:
-            return _errors(exc)
+            return validation_error_response(exc)
         return Response(_ticket_json(ticket.pk), status=status.HTTP_201_CREATED)
 
     @staticmethod
@@ -452,7 +438,7 @@ class TicketListView(ClientAPIView):
 
 class TicketDetailView(ClientAPIView):
     required_scope = "service:read"
-    permission_classes = [AnyServiceScope]
+    permission_classes = [scope_required(*READ_SCOPES)]
 
     @extend_schema(
         operation_id="tickets_get",
@@ -540,7 +526,7 @@ class TicketMessageCreateView(ClientAPIView):
                 at=data["created_at"],
             )
         except ValidationError as exc:
-            return _errors(exc)
+            return validation_error_response(exc)
         ticket.refresh_from_db(fields=["status", "handed_over"])
         reply = _auto_reply_after(message) if message.kind == TicketMessage.Kind.CUSTOMER else None
         return Response(

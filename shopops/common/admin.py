@@ -12,6 +12,21 @@ from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget
 from shopops.common.api import parse_rate
 from shopops.common.models import ApiClient, JobRun
 
+
+class ReadOnlyAdmin(ModelAdmin):
+    """Rows only the services write (they keep them consistent): admins may look, not add, change or
+    delete."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 admin.site.unregister(User)
 admin.site.unregister(Group)
 

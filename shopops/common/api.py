@@ -14,15 +14,18 @@ scope → 403; over the client's own `rate_limit` → 429 with `Retry-After`. Ev
 import math
 import re
 from datetime import timedelta
+from decimal import Decimal
 
+import msgspec
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, inline_serializer
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import BasePermission
@@ -32,6 +35,8 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from shopops.common.models import ApiClient
+
+_JSON_DECODER = msgspec.json.Decoder(float_hook=Decimal)  # numbers with a fraction: exact Decimals
 
 KEYWORD = "Api-Key"
 SCOPE_NAMES = frozenset(code for code, _label in ApiClient.SCOPES)
@@ -136,23 +141,52 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
 # --- scopes --------------------------------------------------------------------------------------------
 
 
-def scope_required(scope: str) -> type[BasePermission]:
-    """A permission class: the request's ApiClient must hold `scope` (one of ApiClient.SCOPES)."""
-    if scope not in SCOPE_NAMES:
-        raise ValueError(f"Unknown scope {scope!r}; known: {', '.join(sorted(SCOPE_NAMES))}.")
+def scope_required(*scopes: str) -> type[BasePermission]:
+    """A permission class: the request's ApiClient must hold one of `scopes` (each one of ApiClient.SCOPES):
+    `scope_required("service:read", "service:write")` lets a connector that pushes read back too."""
+    if not scopes:
+        raise ValueError("Name at least one scope.")
+    for scope in scopes:
+        if scope not in SCOPE_NAMES:
+            raise ValueError(f"Unknown scope {scope!r}; known: {', '.join(sorted(SCOPE_NAMES))}.")
+    first, *others = scopes
+    alternatives = "".join(f" (or {other!r})" for other in others)
 
     class ScopeRequired(BasePermission):
-        message = f"This API key lacks the scope {scope!r}."
-        required_scope = scope
+        message = f"This API key lacks the scope {first!r}{alternatives}."
+        required_scope = first
 
         def has_permission(self, request, view):
             client = request.auth
             return (
-                isinstance(client, ApiClient) and isinstance(client.scopes, list) and scope in client.scopes
+                isinstance(client, ApiClient)
+                and isinstance(client.scopes, list)
+                and any(scope in client.scopes for scope in scopes)
             )
 
-    ScopeRequired.__name__ = ScopeRequired.__qualname__ = f"ScopeRequired_{scope.replace(':', '_')}"
+    name = "_or_".join(scope.replace(":", "_") for scope in scopes)
+    ScopeRequired.__name__ = ScopeRequired.__qualname__ = f"ScopeRequired_{name}"
     return ScopeRequired
+
+
+def json_object_body(request) -> tuple[dict | None, Response | None]:
+    """The request's JSON object, numbers with a fraction as exact Decimals; or a 400 Response for
+    malformed JSON or anything but an object. Returns (body, None) or (None, response)."""
+    try:
+        body = _JSON_DECODER.decode(request.body)
+    except msgspec.DecodeError as exc:
+        return None, Response({"detail": f"Malformed JSON: {exc}"}, status=status.HTTP_400_BAD_REQUEST)
+    if not isinstance(body, dict):
+        return None, Response(
+            {"non_field_errors": ["Expected a JSON object."]}, status=status.HTTP_400_BAD_REQUEST
+        )
+    return body, None
+
+
+def validation_error_response(error: ValidationError) -> Response:
+    """A service's ValidationError as an HTTP 400: field -> messages, or non_field_errors."""
+    detail = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
+    return Response(detail, status=status.HTTP_400_BAD_REQUEST)
 
 
 # --- throttling ----------------------------------------------------------------------------------------

@@ -135,6 +135,23 @@ def test_a_key_with_the_scope_is_200_and_json(client, make_key):
 def test_scope_required_refuses_an_unknown_scope():
     with pytest.raises(ValueError, match="Unknown scope 'orders:delete'"):
         scope_required("orders:delete")
+    with pytest.raises(ValueError, match="Unknown scope 'orders:delete'"):
+        scope_required("orders:read", "orders:delete")
+    with pytest.raises(ValueError, match="at least one scope"):
+        scope_required()
+
+
+def test_scope_required_with_alternatives_accepts_any_of_them():
+    permission = scope_required("service:read", "service:write")()
+    assert permission.message == "This API key lacks the scope 'service:read' (or 'service:write')."
+
+    class Request:
+        def __init__(self, scopes):
+            self.auth = ApiClient(name="x", scopes=scopes)
+
+    assert permission.has_permission(Request(["service:write"]), None)
+    assert permission.has_permission(Request(["service:read"]), None)
+    assert not permission.has_permission(Request(["orders:read"]), None)
 
 
 # --- last_used_at --------------------------------------------------------------------------------------
