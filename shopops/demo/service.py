@@ -89,7 +89,7 @@ SERVICE_MODELS = [
 
 TZ = ZoneInfo(settings.TIME_ZONE)
 DAYS = 42  # tickets and feedback of the last six weeks
-SIZES = {"tiny": (36, 80, 10), "small": (240, 500, 40)}  # tickets, feedback items, returns
+SIZES = {"tiny": (16, 36, 6), "small": (240, 500, 40)}  # tickets, feedback items, returns
 SIZES_DEFAULT = (1200, 2500, 200)
 DEMO_AGENTS = [
     ("agent_zhou", "Zhou", "Jie"),
