@@ -4,11 +4,12 @@
 import csv
 import io
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
@@ -29,6 +30,15 @@ from catalog.tests.factories import CategoryFactory, ProductFactory, SKUFactory
 
 D = Decimal
 TODAY = timezone.localdate()
+
+
+@pytest.fixture(autouse=True)
+def _clock_on_today():
+    """TODAY is read once, at import: keep the clock on that day so a run crossing midnight still agrees."""
+    with time_machine.travel(timezone.make_aware(datetime.combine(TODAY, time(12))), tick=True):
+        yield
+
+
 OPS, MGR = "operations", "manager"
 
 

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -21,6 +22,14 @@ from shopops.common.dates import shop_today
 D = Decimal
 MKT, MGR, ADM, OPS = "marketing", "manager", "admin", "operations"
 TODAY = shop_today()
+
+
+@pytest.fixture(autouse=True)
+def _clock_on_today():
+    """TODAY is read once, at import: keep the clock on that day so a run crossing midnight still agrees."""
+    with time_machine.travel(timezone.make_aware(datetime.combine(TODAY, time(12))), tick=True):
+        yield
+
 
 READ_PAGES = [
     ("marketing:segment-grid", []),
