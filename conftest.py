@@ -1,6 +1,7 @@
 """Fixtures shared by every test package: one logged-in client per role."""
 
 import contextlib
+import dataclasses
 import os
 import subprocess
 import sys
@@ -11,6 +12,8 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.utils import translation
 
+from finance.defaults import finance_defaults_ensure
+from finance.models import Scenario
 from service.defaults import service_defaults_ensure
 from service.models import SLAPolicy
 from shopops.common import roles
@@ -36,6 +39,8 @@ def _role_groups(request):
         roles.roles_sync()
     if not SLAPolicy.objects.exists():
         service_defaults_ensure()  # SLA policies and the compensation standard: also a data migration
+    if not Scenario.objects.exists():
+        finance_defaults_ensure()  # scenarios, alert thresholds, playbooks: also a data migration
 
 
 @pytest.fixture
@@ -77,16 +82,30 @@ def require(available: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+@dataclasses.dataclass
+class RunningWorker:
+    """What `celery_worker_running` yields: unpacks as `(client, queue)`; `process` is the worker's Popen."""
+
+    client: object
+    queue: str
+    process: subprocess.Popen
+
+    def __iter__(self):
+        return iter((self.client, self.queue))
+
+
 @contextlib.contextmanager
-def celery_worker_running(log_path, redis_url: str):
-    """A real Celery worker process (solo pool) on Redis, on a private queue, against the test database;
-    yields (client, queue) and stops the worker afterwards. Its log is written to `log_path`."""
+def celery_worker_running(log_path, redis_url: str, queue: str | None = None):
+    """A real Celery worker process (solo pool) on Redis, on a private queue (a fresh one unless `queue` is
+    given), against the test database; yields a `RunningWorker` (unpacks as `(client, queue)`, `.process` is
+    the worker process) and stops the worker afterwards unless it has already ended. Its log is written to
+    `log_path`."""
     from celery import Celery
     from django.db import connection
 
     db = connection.settings_dict
     require(db["ENGINE"].endswith("postgresql"), "a worker process needs a shared database: set DATABASE_URL")
-    queue = f"shopops-test-{uuid.uuid4().hex[:8]}"
+    queue = queue or f"shopops-test-{uuid.uuid4().hex[:8]}"
     database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     env = {
         **os.environ,
@@ -104,8 +123,9 @@ def celery_worker_running(log_path, redis_url: str):
             command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
         )
         try:
-            yield client, queue
+            yield RunningWorker(client, queue, worker)
         finally:
-            worker.terminate()
-            worker.wait(timeout=30)
+            if worker.poll() is None:
+                worker.terminate()
+                worker.wait(timeout=30)
             client.close()

@@ -144,6 +144,9 @@ class Order(TimeStampedModel):
     coupon_code = models.CharField(_("coupon code"), max_length=50, blank=True)
     total = models.DecimalField(_("total"), **MONEY)
     refund_amount = models.DecimalField(_("refund amount"), default=0, **MONEY)
+    # A hold (finance's risk review) stops the order from shipping until it is released or cancelled.
+    held_at = models.DateTimeField(_("on hold since"), null=True, blank=True)
+    hold_reason = models.CharField(_("hold reason"), max_length=300, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("order")

@@ -51,6 +51,9 @@ MOVES = {
 }
 
 
+HELD_CANNOT_SHIP = "The order is on hold for risk review; it cannot ship until released."
+
+
 @dataclass
 class SyncResult:
     created: int = 0
@@ -245,6 +248,9 @@ def _apply(channel: Channel, batch: list[_Prepared], result: SyncResult, source:
         old, new = row["status"], item.data.status
         if old != new and new not in MOVES[old]:
             result.reject(item.data.external_id, {"status": [f"Cannot move from '{old}' to '{new}'."]})
+            continue
+        if old != new and new in SHIPPED and row["held_at"] is not None:
+            result.reject(item.data.external_id, {"status": [HELD_CANNOT_SHIP]})
             continue
         lines_changed = old_lines.get(row["id"]) != _signature(item)
         if lines_changed and old not in OPEN:
@@ -470,7 +476,8 @@ ORDER_UPDATE_FIELDS = [
     "payload_hash",
     "updated_at",
 ]
-ORDER_FIELDS = ["channel", "external_id", "created_at", *ORDER_UPDATE_FIELDS]
+# hold_reason is NOT NULL without a database default (orders 0006): new rows get it explicitly.
+ORDER_FIELDS = ["channel", "external_id", "created_at", *ORDER_UPDATE_FIELDS, "hold_reason"]
 LINE_FIELDS = [
     "order",
     "sku",
@@ -535,6 +542,7 @@ def _order_values(
         "refund_amount": refund,
         "payload_hash": item.digest,
         "updated_at": now,
+        "hold_reason": "",  # inserts only (ORDER_FIELDS); the sync never changes a hold
     }
 
 
@@ -550,6 +558,7 @@ EXISTING_FIELDS = [
     "delivered_at",
     "closed_at",
     "refund_amount",
+    "held_at",  # a held order cannot ship (finance's risk review): read here, no extra query
 ]
 
 
@@ -843,4 +852,105 @@ def order_after_sales_mark(
             source="service",
             detail=detail[:500],
         )
+    return order
+
+
+# --- holds (finance's risk review) -----------------------------------------------------------------------
+# A held order stays as it is (its stock stays reserved) but cannot ship until it is released: order_sync
+# refuses its move to shipped or delivered. The reviewer releases it, or cancels it, which releases its
+# reservations the way a cancellation through the sync does. Each takes the sync's per-order lock first,
+# so a hold and a concurrent sync of the same order are applied one after the other.
+
+
+def _order_locked(order_id: int) -> Order:
+    order = Order.objects.select_related("channel").get(pk=order_id)
+    _lock_orders(order.channel, [order.external_id])
+    return Order.objects.select_for_update().select_related("channel").get(pk=order_id)
+
+
+@transaction.atomic
+def order_hold(*, order_id: int, reason: str, source: str = "risk") -> Order:
+    """Put an open (pending or paid) order on hold with a reason; an order already held is left as it is."""
+    from django.core.exceptions import ValidationError
+
+    order = _order_locked(order_id)
+    if order.held_at is not None:
+        return order
+    if order.status not in OPEN:
+        raise ValidationError(
+            {"status": [f"Only pending or paid orders can be held; this one is '{order.status}'."]}
+        )
+    order.held_at = timezone.now()
+    order.hold_reason = (reason or "").strip()[:300]
+    order.save(update_fields=["held_at", "hold_reason", "updated_at"])
+    OrderEvent.objects.create(
+        order_id=order.pk, kind="hold", source=source[:30], detail=order.hold_reason[:500]
+    )
+    return order
+
+
+def _who(user) -> str:
+    return getattr(user, "get_username", lambda: "")() if user is not None else ""
+
+
+@transaction.atomic
+def order_release(*, order_id: int, note: str, user) -> Order:
+    """Lift an order's hold (the review found it genuine): it may ship again."""
+    from django.core.exceptions import ValidationError
+
+    order = _order_locked(order_id)
+    if order.held_at is None:
+        raise ValidationError({"order": ["This order is not on hold."]})
+    order.held_at = None
+    order.hold_reason = ""
+    order.save(update_fields=["held_at", "hold_reason", "updated_at"])
+    OrderEvent.objects.create(
+        order_id=order.pk, kind="hold_released", source="risk", detail=f"{_who(user)}: {note}"[:500]
+    )
+    return order
+
+
+@transaction.atomic
+def order_hold_cancel(*, order_id: int, note: str, user) -> Order:
+    """Cancel a held order (the review found it fraudulent): status cancelled, its stock reservations
+    released through the ledger as a cancellation by the sync would, and the hold lifted. An order the
+    channel already cancelled or refunded only has its hold lifted."""
+    from django.core.exceptions import ValidationError
+
+    order = _order_locked(order_id)
+    if order.held_at is None:
+        raise ValidationError({"order": ["This order is not on hold."]})
+    now = timezone.now()
+    before = order.status
+    fields = ["held_at", "hold_reason", "updated_at"]
+    if before in OPEN:
+        existing = {order.external_id: {"id": order.pk, "external_id": order.external_id}}
+        releases, _, released_ids, _ = _reservations_settle(
+            {order.pk}, set(), f"order {order.channel.code}:", existing
+        )
+        if releases:
+            inventory_services.stock_reserve(demands=[], releases=releases, user=user)
+        if released_ids:
+            OrderAllocation.objects.filter(pk__in=released_ids).update(
+                state=OrderAllocation.State.RELEASED, updated_at=now
+            )
+        OrderException.objects.filter(
+            order_id=order.pk, kind=OrderException.Kind.LATE, resolved_at__isnull=True
+        ).update(resolved_at=now, resolution_note="The order was cancelled after a risk review.")
+        order.status = S.CANCELLED
+        order.closed_at = now
+        fields += ["status", "closed_at"]
+    elif before not in (S.CANCELLED, S.REFUNDED):
+        raise ValidationError({"status": [f"A '{before}' order cannot be cancelled."]})
+    order.held_at = None
+    order.hold_reason = ""
+    order.save(update_fields=fields)
+    OrderEvent.objects.create(
+        order_id=order.pk,
+        kind="status" if before != order.status else "hold_released",
+        from_status=before if before != order.status else "",
+        to_status=order.status if before != order.status else "",
+        source="risk",
+        detail=f"{_who(user)}: {note}"[:500],
+    )
     return order

@@ -57,6 +57,8 @@ EVENT_LABELS = {
     "exception_resolved": gettext_lazy("Exception resolved"),
     "exception_raised": gettext_lazy("Exception raised"),
     "exception_closed": gettext_lazy("Exception closed by the system"),
+    "hold": gettext_lazy("Put on hold for risk review"),
+    "hold_released": gettext_lazy("Hold released"),
 }
 EXCEPTION_PAGE_SIZE = 25
 CUSTOMER_ORDERS_PAGE_SIZE = 20

@@ -13,6 +13,7 @@ from celery import chain, shared_task
 from catalog import selectors as catalog_selectors
 from catalog import services as catalog_services
 from catalog import tasks as catalog_tasks
+from finance import tasks as finance_tasks
 from inventory import selectors as inventory_selectors
 from inventory import tasks as inventory_tasks
 from marketing.selectors import campaigns as marketing_campaign_selectors
@@ -87,6 +88,11 @@ STEPS = [
     # Service: the month's complaint keywords; NPS survey requests for orders delivered 3-7 days ago.
     service_tasks.complaint_keywords_nightly,
     service_survey_tasks.nps_surveys_schedule,
+    # Finance, after everything it reads: the working-capital snapshot, the 13-week forecast of every
+    # scenario (it reads the demand forecast and the replenishment suggestions above), then the alerts.
+    finance_tasks.metrics_snapshot_build_task,
+    finance_tasks.cashflow_forecast_build_task,
+    finance_tasks.alerts_evaluate_task,
 ]
 
 # Plain data from higher apps that a lower app's step needs: task name -> keyword arguments for the date.

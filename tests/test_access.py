@@ -132,8 +132,47 @@ PAGES = {
     "service:compensation-standard": {MGR, ADM},
     "service:satisfaction": {SVC, MGR, ADM},
     "service:customer-detail": {SVC, MGR, ADM},
+    # finance: finance works, the manager reads (forms open read-only or 403; every POST 403), admin does all
     "finance:overview": {FIN, MGR, ADM},
+    "finance:forecast": {FIN, MGR, ADM},
+    "finance:forecast-export": {FIN, MGR, ADM},
+    "finance:forecast-cell": {FIN, MGR, ADM},
+    "finance:scenario-list": {FIN, MGR, ADM},
+    "finance:scenario-create": {FIN, ADM},
+    "finance:scenario-edit": {FIN, ADM},
+    "finance:account-list": {FIN, MGR, ADM},
+    "finance:account-create": {FIN, MGR, ADM},
+    "finance:account-detail": {FIN, MGR, ADM},
+    "finance:account-edit": {FIN, MGR, ADM},
+    "finance:transaction-create": {FIN, MGR, ADM},
+    "finance:statement-import": {FIN, MGR, ADM},
+    "finance:settlement-list": {FIN, MGR, ADM},
+    "finance:settlement-import": {FIN, MGR, ADM},
+    "finance:receivables": {FIN, MGR, ADM},
+    "finance:payables": {FIN, MGR, ADM},
+    "finance:payment-create": {FIN, MGR, ADM},
+    "finance:expense-list": {FIN, MGR, ADM},
+    "finance:expense-create": {FIN, MGR, ADM},
+    "finance:expense-edit": {FIN, MGR, ADM},
+    "finance:alert-list": {FIN, MGR, ADM},
+    "finance:alert-detail": {FIN, MGR, ADM},
+    "finance:threshold-list": {FIN, MGR, ADM},
+    "finance:playbook-step-create": {FIN, ADM},
+    "finance:playbook-step-edit": {FIN, ADM},
+    "finance:settings": {FIN, MGR, ADM},
+    "finance:margins": {FIN, MGR, ADM},
+    "finance:margins-export": {FIN, MGR, ADM},
+    "finance:margins-sku": {FIN, MGR, ADM},
+    "finance:budget": {FIN, MGR, ADM},
+    "finance:budget-edit": {FIN, MGR, ADM},
+    "finance:risk-queue": {FIN, MGR, ADM},
+    "finance:risk-detail": {FIN, MGR, ADM},
     "reports:overview": {OPS, FIN, MGR, ADM},
+}
+# Pages that answer with a redirect (302) to the roles that may open them, 403 to the others.
+REDIRECTS = {
+    # the order page's hold banner: to the order's risk review, or the queue when it was never scored
+    "finance:risk-order": {FIN, MGR, ADM},
 }
 # Actions that only take a POST: the roles allowed get 405 on a GET, every other role 403.
 POST_ONLY = {
@@ -142,6 +181,14 @@ POST_ONLY = {
     "service:kb-insert": {SVC, MGR, ADM},
     "service:return-action": {SVC, MGR, ADM},
     "service:compensation-decide": {MGR, ADM},
+    "finance:forecast-rebuild": {FIN, ADM},
+    "finance:scenario-delete": {FIN, ADM},
+    "finance:expense-delete": {FIN, ADM},
+    "finance:alert-acknowledge": {FIN, ADM},
+    "finance:alert-resolve": {FIN, ADM},
+    "finance:action-done": {FIN, ADM},
+    "finance:risk-release": {FIN, ADM},
+    "finance:risk-cancel": {FIN, ADM},
 }
 # Not role pages: the auth flow, the language switch, health, the survey a customer answers (its token is
 # the key), the admin (its own staff check), static. Notifications are every signed-in user's own.
@@ -167,8 +214,9 @@ def _named_patterns(resolver=None, namespace=""):
 def test_every_page_is_in_the_table():
     names = set(_named_patterns()) - NOT_ROLE_PAGES
     names = {n for n in names if not n.startswith("django")}
-    assert names - set(PAGES) - set(POST_ONLY) == set(), "pages missing from the access table"
-    assert (set(PAGES) | set(POST_ONLY)) - names == set(), "table lists pages that do not exist"
+    tabled = set(PAGES) | set(POST_ONLY) | set(REDIRECTS)
+    assert names - tabled == set(), "pages missing from the access table"
+    assert tabled - names == set(), "table lists pages that do not exist"
 
 
 def _access_transfer():
@@ -285,6 +333,76 @@ def _access_ticket_article():
     return [_access_ticket().number, _access_article().code]
 
 
+def _access_account():
+    from datetime import date
+
+    from finance.models import CashAccount
+
+    return CashAccount.objects.create(code="acc-bank", name="Access bank", opening_on=date(2026, 1, 1))
+
+
+def _access_commitment():
+    from datetime import date
+    from decimal import Decimal
+
+    from finance.models import Commitment
+
+    return Commitment.objects.create(
+        name="Rent", category="rent", amount=Decimal("1000.00"), starts_on=date(2026, 1, 1)
+    )
+
+
+def _access_scenario():
+    from finance.models import Scenario
+
+    return Scenario.objects.create(code="access-what-if", name="What if")
+
+
+def _access_alert():
+    from datetime import date
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from finance.models import Alert, AlertAction, Scenario
+
+    alert = Alert.objects.create(
+        metric="runway",
+        level="watch",
+        scenario=Scenario.objects.get(code="base"),
+        value=Decimal("5"),
+        threshold=Decimal("6"),
+        business_date=date(2026, 11, 1),
+        raised_at=timezone.now(),
+    )
+    alert.action = AlertAction.objects.create(alert=alert, action="Chase", owner_role="finance")
+    return alert
+
+
+def _access_order_risk():
+    from django.utils import timezone
+
+    from finance.models import OrderRisk
+
+    return OrderRisk.objects.create(order=_access_order(), score=70, status="held", scored_at=timezone.now())
+
+
+def _access_forecast():
+    """A forecast built on an empty shop: the drill-down opens its first cell (no URL arguments)."""
+    from datetime import date
+
+    from finance.services.forecast import cashflow_forecast_build
+
+    cashflow_forecast_build(business_date=date(2026, 11, 1), scenario_codes=["base"])
+    return []
+
+
+def _access_playbook_step():
+    from finance.models import PlaybookStep
+
+    return PlaybookStep.objects.order_by("pk").first()
+
+
 # url name -> the URL arguments, made only for the page a test opens (each test opens one page).
 PAGE_ARGS = {
     "catalog:sku-price": lambda: [_access_sku().code],
@@ -320,6 +438,27 @@ PAGE_ARGS = {
     "service:return-action": lambda: [_access_return().number, "approve"],
     "service:compensation-decide": lambda: [_access_compensation().pk],
     "service:customer-detail": lambda: [_access_order().customer.pk],
+    "finance:forecast-cell": lambda: _access_forecast(),
+    "finance:forecast-export": lambda: _access_forecast(),
+    "finance:scenario-edit": lambda: [_access_scenario().code],
+    "finance:scenario-delete": lambda: [_access_scenario().code],
+    "finance:account-detail": lambda: [_access_account().code],
+    "finance:account-edit": lambda: [_access_account().code],
+    "finance:transaction-create": lambda: [_access_account().code],
+    "finance:statement-import": lambda: [_access_account().code],
+    "finance:payment-create": lambda: [_access_purchase_order().number],
+    "finance:expense-edit": lambda: [_access_commitment().pk],
+    "finance:expense-delete": lambda: [_access_commitment().pk],
+    "finance:alert-detail": lambda: [_access_alert().pk],
+    "finance:alert-acknowledge": lambda: [_access_alert().pk],
+    "finance:alert-resolve": lambda: [_access_alert().pk],
+    "finance:action-done": lambda: [_access_alert().action.pk],
+    "finance:playbook-step-edit": lambda: [_access_playbook_step().pk],
+    "finance:margins-sku": lambda: [_access_sku().pk],
+    "finance:risk-detail": lambda: [_access_order_risk().pk],
+    "finance:risk-release": lambda: [_access_order_risk().pk],
+    "finance:risk-cancel": lambda: [_access_order_risk().pk],
+    "finance:risk-order": lambda: [_access_order_risk().order_id],
 }
 
 
@@ -345,6 +484,13 @@ def test_page_access_by_role(page, role, client_for, page_urls):
     response = client.get(page_urls[page])
     expected = 200 if role in PAGES[page] else 403
     assert response.status_code == expected, f"{role} on {page}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", sorted(REDIRECTS))
+def test_redirecting_page_access_by_role(page, role, client_for, page_urls):
+    response = client_for(role).get(page_urls[page])
+    assert response.status_code == (302 if role in REDIRECTS[page] else 403), f"{role} on {page}"
 
 
 @pytest.mark.django_db

@@ -44,6 +44,7 @@ from orders.models import (
 )
 from reports.models import DailySales
 from shopops.demo import reference as ref
+from shopops.demo.finance import FINANCE_MODELS, finance_seed
 from shopops.demo.marketing_campaigns import campaigns_seed
 from shopops.demo.marketing_coupons import coupons_seed
 from shopops.demo.marketing_customers import customers_seed
@@ -102,6 +103,7 @@ MARKETING_MODELS = [
 ]
 
 SEEDED_MODELS = [
+    *FINANCE_MODELS,
     *SERVICE_MODELS,
     *MARKETING_MODELS,
     *PRICING_MODELS,
@@ -224,6 +226,11 @@ def seed_demo(
         service_counts = service_seed(scale=scale, seed=seed, end_date=end_date)
         counts["stock_movements"] += service_counts.pop("stock_movements")
         counts.update(service_counts)
+        # Finance last: settlements, payments and the replayed forecasts and alerts read everything above
+        # (its Double 11 stock-up POs are received through the stock ledger).
+        movements = StockMovement.objects.count()
+        counts.update(finance_seed(scale=scale, seed=seed, end_date=end_date))
+        counts["stock_movements"] += StockMovement.objects.count() - movements
         return counts
 
 
@@ -1089,6 +1096,8 @@ class _DemoShop:
                 "address": Col("const", ""),
                 "payload_hash": Col("const", ""),
                 "refund_amount": Col("money", self.o_refund),
+                "held_at": Col("const", None),
+                "hold_reason": Col("const", ""),
             },
         )
         self._tick("written: orders")

@@ -186,6 +186,11 @@ CELERY_BEAT_SCHEDULE = {
         # SLA clocks: warn at 80 % of a target, mark breaches and escalate major complaints.
         "schedule": crontab(minute="*/5"),
     },
+    "finance-order-risk-score": {
+        "task": "finance.order_risk_score",
+        # Anti-fraud: score new orders (COD and unusual ones) and hold the risky ones before they ship.
+        "schedule": crontab(minute="*/5"),
+    },
     "flash-claims-expire": {
         "task": "marketing.flash_claims_expire",
         # Flash-sale holds last 10 minutes; expired ones go back to the pool (claims also release them).

@@ -99,6 +99,9 @@ def test_pipeline_runs_the_pricing_steps_in_order(shop):
         "marketing.promotion_results_build",
         "service.complaint_keywords_nightly",
         "service.nps_surveys_schedule",
+        "finance.metrics_snapshot_build",
+        "finance.cashflow_forecast_build",
+        "finance.alerts_evaluate",
     ]
     assert nightly.pipeline(DAY).tasks[2].kwargs == {"promotions": {}}
     assert nightly.pipeline(DAY).tasks[4].kwargs == {"promotions": []}
@@ -133,4 +136,7 @@ def test_run_nightly_builds_facts_and_recommendations_once_per_date(shop):
         "marketing.promotion_results_build": 2,
         "service.complaint_keywords_build": 2,
         "service.nps_surveys_schedule": 2,
+        # the alert evaluation is idempotent by itself (one live alert per metric, level and scenario)
+        "finance.metrics_snapshot_build": 2,
+        "finance.cashflow_forecast_build": 2,
     }

@@ -3,10 +3,12 @@ import time
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from orders.models import Order
 from shopops import nightly
 from shopops.common.dates import shop_yesterday
+from shopops.demo.finance import finance_history_replay, risky_orders_sync
 from shopops.demo.rollups import demo_rollups_build
 from shopops.demo.seed import seed_demo
 from shopops.demo_users import demo_users_ensure
@@ -30,7 +32,8 @@ class Command(BaseCommand):
         self.stdout.write("Migrating the database…")
         call_command("migrate", interactive=False, verbosity=0)
 
-        if not Order.objects.exists():
+        seeded = not Order.objects.exists()
+        if seeded:
             self.stdout.write(f"Seeding the {options['scale']} demo (seed {options['seed']})…")
             counts = seed_demo(scale=options["scale"], seed=options["seed"])
             self.stdout.write(
@@ -44,6 +47,14 @@ class Command(BaseCommand):
         self.stdout.write(f"Running the nightly pipeline for {day}…")
         for step, outcome in nightly.run_now(day):
             self.stdout.write(f"  {step}: {outcome}")
+
+        if seeded:
+            # The seed set the level of cash against a forecast without the demand forecast and the
+            # replenishment suggestions the pipeline has just built: set it again, and replay the history.
+            self.stdout.write("Replaying the finance history against today's forecast…")
+            self.stdout.write(f"  {finance_history_replay(end_date=day)}")
+        self.stdout.write("Cash-on-delivery orders arriving now, scored by the risk job…")
+        self.stdout.write(f"  {risky_orders_sync(now=timezone.now())}")
 
         users = demo_users_ensure()
         self.stdout.write("\nDemo logins (username / password — role):")
