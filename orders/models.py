@@ -360,3 +360,97 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.channel_id}:{self.webhook_id}"
+
+
+# -- Facts: per-day rollups of the orders, kept current by the order writes ------------------------------
+# Owned by orders because every write of an order refreshes them in the same transaction (orders.facts);
+# reports reads them through orders.selectors. Dates are shop-local. See reports.kpis for the definitions.
+
+
+class OrderDayFact(models.Model):
+    """Per shop-local date and channel. Dated by placement: placed_all, cancelled and the counted orders'
+    orders, units, gmv, cost_of_goods; by closing: refunds, returned_units; by shipping: shipped_units;
+    from the customer-day facts: customers (with a counted order that day), new_customers (whose first
+    counted order ever is that day), repeat_customers (with two or more counted orders that day)."""
+
+    date = models.DateField(_("date"))
+    channel = models.ForeignKey(
+        Channel, verbose_name=_("channel"), on_delete=models.CASCADE, related_name="+"
+    )
+    placed_all = models.PositiveIntegerField(_("orders placed"), default=0)
+    cancelled = models.PositiveIntegerField(_("cancelled"), default=0)
+    orders = models.PositiveIntegerField(_("orders"), default=0)
+    units = models.PositiveIntegerField(_("units"), default=0)
+    gmv = models.DecimalField(_("GMV"), default=0, max_digits=16, decimal_places=2)
+    cost_of_goods = models.DecimalField(_("cost of goods"), default=0, max_digits=16, decimal_places=2)
+    refunds = models.DecimalField(_("refunds"), default=0, max_digits=16, decimal_places=2)
+    returned_units = models.PositiveIntegerField(_("units returned"), default=0)
+    shipped_units = models.PositiveIntegerField(_("units shipped"), default=0)
+    customers = models.PositiveIntegerField(_("customers"), default=0)
+    new_customers = models.PositiveIntegerField(_("new customers"), default=0)
+    repeat_customers = models.PositiveIntegerField(_("customers with 2+ orders"), default=0)
+
+    class Meta:
+        verbose_name = _("order day fact")
+        verbose_name_plural = _("order day facts")
+        constraints = [
+            models.UniqueConstraint(fields=["date", "channel"], name="orderdayfact_date_channel_uniq")
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.channel_id}"
+
+
+class OrderSkuDayFact(models.Model):
+    """Per shop-local date, channel and SKU, for counted orders placed that day: orders holding the SKU,
+    units, revenue (lines net of line discounts, in the shop currency) and cost of goods."""
+
+    date = models.DateField(_("date"))
+    channel = models.ForeignKey(
+        Channel, verbose_name=_("channel"), on_delete=models.CASCADE, related_name="+"
+    )
+    sku = models.ForeignKey("catalog.SKU", verbose_name=_("SKU"), on_delete=models.CASCADE, related_name="+")
+    orders = models.PositiveIntegerField(_("orders"), default=0)
+    units = models.PositiveIntegerField(_("units"), default=0)
+    revenue = models.DecimalField(_("revenue"), default=0, max_digits=16, decimal_places=2)
+    cost_of_goods = models.DecimalField(_("cost of goods"), default=0, max_digits=16, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("order SKU day fact")
+        verbose_name_plural = _("order SKU day facts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "channel", "sku"], name="orderskudayfact_date_channel_sku_uniq"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.channel_id} {self.sku_id}"
+
+
+class CustomerDayFact(models.Model):
+    """One row per customer and shop-local date with a counted order, with the customer's previous and
+    next such dates: distinct customers of any period [s, e) are the rows in it whose prev_date is before s
+    (or none), and those with one order in it are such rows with orders = 1 and next_date >= e (or none)."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="+"
+    )
+    channel = models.ForeignKey(
+        Channel, verbose_name=_("channel"), on_delete=models.CASCADE, related_name="+"
+    )
+    date = models.DateField(_("date"))
+    orders = models.PositiveIntegerField(_("orders"))
+    prev_date = models.DateField(_("previous order date"), null=True, blank=True)
+    next_date = models.DateField(_("next order date"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer day fact")
+        verbose_name_plural = _("customer day facts")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "date"], name="customerdayfact_customer_date_uniq")
+        ]
+        indexes = [models.Index(fields=["date", "channel"], name="customerdayfact_date_channel")]
+
+    def __str__(self):
+        return f"{self.customer_id} {self.date}"

@@ -5,11 +5,22 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from inventory.models import StockMovement
-from orders.models import Channel, Customer, Order, OrderAllocation, OrderEvent, OrderException, OrderLine
+from orders.models import (
+    Channel,
+    Customer,
+    CustomerDayFact,
+    Order,
+    OrderAllocation,
+    OrderDayFact,
+    OrderEvent,
+    OrderException,
+    OrderLine,
+    OrderSkuDayFact,
+)
 from shopops.common.dates import day_range
 from shopops.common.money import ZERO, to_money
 
@@ -533,3 +544,137 @@ def sku_daily_sales(sku_id: int, *, days: int = 90, today: date | None = None) -
         }
         for day in (first + timedelta(days=i) for i in range(days))
     ]
+
+
+# -- KPI facts (orders.facts keeps them; reports.kpis turns them into KPIs) -------------------------------
+
+FACT_SUM_COLUMNS = (
+    "placed_all",
+    "cancelled",
+    "orders",
+    "units",
+    "gmv",
+    "cost_of_goods",
+    "refunds",
+    "returned_units",
+    "shipped_units",
+    "new_customers",
+)
+
+
+def order_fact_days(*, start: date, end: date, channel_id: int | None = None) -> list[dict]:
+    """The day facts of [start, end) summed over channels (or of one channel), one dict per date that has
+    any: {"date", placed_all, cancelled, orders, units, gmv, cost_of_goods, refunds, returned_units,
+    shipped_units, new_customers, customers, repeat_customers} (customer counts are per day)."""
+    qs = OrderDayFact.objects.filter(date__gte=start, date__lt=end)
+    if channel_id:
+        qs = qs.filter(channel_id=channel_id)
+    columns = (*FACT_SUM_COLUMNS, "customers", "repeat_customers")
+    return list(
+        qs.values("date").annotate(**{c: Sum(c) for c in columns}).order_by("date").values("date", *columns)
+    )
+
+
+def order_fact_channels(*, start: date, end: date) -> list[dict]:
+    """The day facts of [start, end) summed per channel, with channel_id, channel__code, channel__name."""
+    return list(
+        OrderDayFact.objects.filter(date__gte=start, date__lt=end)
+        .values("channel_id", "channel__code", "channel__name")
+        .annotate(**{c: Sum(c) for c in FACT_SUM_COLUMNS})
+        .order_by("channel__code")
+    )
+
+
+def customer_fact_counts(
+    *, start: date, end: date, channel_id: int | None = None, bucket: str | None = None
+) -> dict:
+    """Exact distinct customers with a counted order in [start, end), and how many of them had exactly one,
+    from the customer-day facts. `bucket` None: {"customers", "single"} for the whole span; "week" or
+    "month": {bucket_start: {"customers", "single"}} within each bucket (cut to the span)."""
+
+    qs = CustomerDayFact.objects.filter(date__gte=start, date__lt=end)
+    if channel_id:
+        qs = qs.filter(channel_id=channel_id)
+    if bucket is None:
+        first = Q(prev_date__isnull=True) | Q(prev_date__lt=start)
+        only = Q(orders=1) & (Q(next_date__isnull=True) | Q(next_date__gte=end))
+        row = qs.filter(first).aggregate(customers=Count("id"), single=Count("id", filter=only))
+        return {"customers": row["customers"] or 0, "single": row["single"] or 0}
+    trunc = {"week": TruncWeek, "month": TruncMonth}[bucket]
+    qs = qs.annotate(b=trunc("date"), pb=trunc("prev_date"), nb=trunc("next_date"))
+    first = Q(prev_date__isnull=True) | Q(prev_date__lt=start) | ~Q(pb=F("b"))
+    later = Q(next_date__isnull=True) | Q(next_date__gte=end) | ~Q(nb=F("b"))
+    rows = (
+        qs.filter(first)
+        .values("b")
+        .annotate(customers=Count("id"), single=Count("id", filter=Q(orders=1) & later))
+        .order_by("b")
+    )
+    out = {}
+    for row in rows:
+        b = row["b"].date() if isinstance(row["b"], datetime) else row["b"]
+        out[max(b, start)] = {"customers": row["customers"], "single": row["single"]}
+    return out
+
+
+def sku_fact_sums(
+    *,
+    start: date,
+    end: date,
+    channel_id: int | None = None,
+    category_id: int | None = None,
+    by: str = "category",
+) -> list[dict]:
+    """Line facts (counted orders) over [start, end) grouped `by` "category" (category_id, category_name)
+    or "date": {units, revenue, cost_of_goods}."""
+    qs = OrderSkuDayFact.objects.filter(date__gte=start, date__lt=end)
+    if channel_id:
+        qs = qs.filter(channel_id=channel_id)
+    if category_id:
+        qs = qs.filter(sku__product__category_id=category_id)
+    fields = {"category": ("sku__product__category_id", "sku__product__category__name"), "date": ("date",)}[
+        by
+    ]
+    return list(
+        qs.values(*fields)
+        .annotate(units=Sum("units"), revenue=Sum("revenue"), cost_of_goods=Sum("cost_of_goods"))
+        .order_by(*fields)
+    )
+
+
+def order_kpi_base_direct(*, start: date, end: date, channel_id: int | None = None) -> dict:
+    """The same sums as the facts give for [start, end), computed straight from the orders (for checks
+    and tests): FACT_SUM_COLUMNS plus customers (distinct) and single (customers with one counted order)."""
+    from orders import facts
+
+    per_day = facts.order_metrics(span=(start, end))
+    out = dict.fromkeys(FACT_SUM_COLUMNS, 0)
+    for (_day, channel), values in per_day.items():
+        if channel_id and channel != channel_id:
+            continue
+        for column in facts.ORDER_COLUMNS:
+            out[column] += values[column]
+    lo, hi = day_range(start, end)
+    counted = counted_orders().filter(placed_at__gte=lo, placed_at__lt=hi, customer_id__isnull=False)
+    if channel_id:
+        counted = counted.filter(channel_id=channel_id)
+    per_customer = list(counted.values("customer_id").annotate(n=Count("id")).values_list("customer_id", "n"))
+    out["customers"] = len(per_customer)
+    out["single"] = sum(1 for _c, n in per_customer if n == 1)
+    firsts = (
+        counted_orders()
+        .filter(customer_id__in=[c for c, _n in per_customer])
+        .values("customer_id")
+        .annotate(first=Min("placed_at"))
+        .filter(first__gte=lo)
+    )
+    out["new_customers"] = firsts.count()
+    return out
+
+
+def order_date_span() -> tuple[date, date] | None:
+    """The shop-local dates of the first and the last order placed, or None without orders."""
+    span = Order.objects.aggregate(first=Min("placed_at"), last=Max("placed_at"))
+    if span["first"] is None:
+        return None
+    return timezone.localtime(span["first"]).date(), timezone.localtime(span["last"]).date()

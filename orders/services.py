@@ -27,6 +27,7 @@ from catalog import selectors as catalog_selectors
 from inventory import services as inventory_services
 from inventory.models import StockMovement
 from inventory.services import Demand, DemandLine, MovementSpec
+from orders import facts
 from orders.models import Channel, Customer, Order, OrderAllocation, OrderEvent, OrderException, OrderLine
 from orders.rates import rates_for
 from orders.schemas import OrderIn, order_hash
@@ -399,6 +400,11 @@ def _apply(channel: Channel, batch: list[_Prepared], result: SyncResult, source:
     )
     result.created += len(creates)
     result.updated += len(updates)
+    facts.facts_refresh(
+        order_ids=[*new_ids, *(row["id"] for _item, row, _changed in updates)],
+        customer_ids={row["customer_id"] for _item, row, _changed in updates if row["customer_id"]},
+        days=_fact_days(channel, [row for _item, row, _changed in updates]),
+    )
 
     followup_ids = [
         order_id
@@ -559,6 +565,8 @@ EXISTING_FIELDS = [
     "closed_at",
     "refund_amount",
     "held_at",  # a held order cannot ship (finance's risk review): read here, no extra query
+    "placed_at",  # with customer_id and the stamps: the fact keys the order leaves when it changes
+    "customer_id",
 ]
 
 
@@ -825,6 +833,16 @@ def order_exceptions_scan(*, now=None, handling_hours: int = 2) -> int:
     return len(created)
 
 
+def _fact_days(channel: Channel, rows: list[dict]) -> set[tuple[date, int]]:
+    """The (shop-local date, channel) fact keys the stored orders sat on before this write."""
+    return {
+        (timezone.localtime(row[stamp]).date(), channel.pk)
+        for row in rows
+        for stamp in ("placed_at", "shipped_at", "closed_at")
+        if row.get(stamp)
+    }
+
+
 def order_after_sales_mark(
     *, order_id: int, status: str, at, refund_amount: Decimal = Decimal("0"), detail: str = ""
 ) -> Order:
@@ -844,6 +862,7 @@ def order_after_sales_mark(
         order.refund_amount = to_money(order.refund_amount + refund_amount)
         order.closed_at = order.closed_at or at
         order.save(update_fields=["status", "refund_amount", "closed_at", "updated_at"])
+        facts.facts_refresh(order_ids=[order.pk])
         OrderEvent.objects.create(
             order_id=order.pk,
             kind="after_sales",
@@ -945,6 +964,7 @@ def order_hold_cancel(*, order_id: int, note: str, user) -> Order:
     order.held_at = None
     order.hold_reason = ""
     order.save(update_fields=fields)
+    facts.facts_refresh(order_ids=[order.pk])
     OrderEvent.objects.create(
         order_id=order.pk,
         kind="status" if before != order.status else "hold_released",
@@ -954,3 +974,13 @@ def order_hold_cancel(*, order_id: int, note: str, user) -> Order:
         detail=f"{_who(user)}: {note}"[:500],
     )
     return order
+
+
+def order_facts_rebuild(*, start: date, end: date) -> dict:
+    """Recompute the order facts (the KPI rollups) of the shop-local dates [start, end)."""
+    return facts.facts_rebuild(start=start, end=end)
+
+
+def order_facts_check(*, start: date, end: date) -> list[str]:
+    """Differences between the stored order facts of [start, end) and a fresh computation."""
+    return facts.facts_compare(start=start, end=end)

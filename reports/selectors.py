@@ -1,76 +1,54 @@
-"""Reads of the reports area: KPIs from the daily sales rollup."""
+"""Reads of the reports area for the home dashboard and the reports overview, on the KPIs of reports.kpis."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 
 import pandas as pd
-from django.db.models import Sum
 
-from reports.models import DailySales
-from shopops.common.money import CENT, percent_change, to_money
-
-
-@dataclass(frozen=True)
-class PeriodSales:
-    start: date
-    end: date  # exclusive
-    gmv: Decimal
-    orders: int
-    units: int
-    cost_of_goods: Decimal
-
-    @property
-    def aov(self) -> Decimal:
-        """Average order value = GMV / orders, to the cent (0 when there were no orders)."""
-        return to_money(self.gmv / self.orders) if self.orders else Decimal("0.00")
+from orders import selectors as order_selectors
+from reports import kpis
+from shopops.common.money import percent_change
 
 
 @dataclass(frozen=True)
 class KpiCard:
     days: int
-    current: PeriodSales
-    previous: PeriodSales
+    start: date
+    end: date
+    current: dict
+    previous: dict
+
+    def change(self, key: str):
+        current, previous = self.current[key], self.previous[key]
+        if current is None or previous is None:
+            return None
+        return percent_change(current, previous)
 
     @property
     def gmv_change(self):
-        return percent_change(self.current.gmv, self.previous.gmv)
+        return self.change("gmv")
 
     @property
     def orders_change(self):
-        return percent_change(self.current.orders, self.previous.orders)
+        return self.change("orders")
 
     @property
     def aov_change(self):
-        return percent_change(self.current.aov, self.previous.aov)
-
-
-def period_sales(*, start: date, end: date, channel_id: int | None = None) -> PeriodSales:
-    qs = DailySales.objects.filter(date__gte=start, date__lt=end)
-    if channel_id:
-        qs = qs.filter(channel_id=channel_id)
-    agg = qs.aggregate(gmv=Sum("gmv"), orders=Sum("orders"), units=Sum("units"), cogs=Sum("cost_of_goods"))
-    return PeriodSales(
-        start=start,
-        end=end,
-        gmv=(agg["gmv"] or Decimal(0)).quantize(CENT),
-        orders=agg["orders"] or 0,
-        units=agg["units"] or 0,
-        cost_of_goods=(agg["cogs"] or Decimal(0)).quantize(CENT),
-    )
+        return self.change("aov")
 
 
 def kpi_cards(*, today: date, windows=(7, 30)) -> list[KpiCard]:
-    """For each window of N complete days ending yesterday: that period and the N days before it."""
+    """For each window of N complete days ending yesterday: that period's KPIs and the N days before."""
     cards = []
     for days in windows:
-        end = today
-        start = end - timedelta(days=days)
+        start = today - timedelta(days=days)
         cards.append(
             KpiCard(
                 days=days,
-                current=period_sales(start=start, end=end),
-                previous=period_sales(start=start - timedelta(days=days), end=start),
+                start=start,
+                end=today,
+                current=kpis.kpi_totals(start=start, end=today),
+                previous=kpis.kpi_totals(start=start - timedelta(days=days), end=start),
             )
         )
     return cards
@@ -78,33 +56,25 @@ def kpi_cards(*, today: date, windows=(7, 30)) -> list[KpiCard]:
 
 def daily_gmv_by_channel(*, start: date, end: date) -> pd.DataFrame:
     """A frame indexed by date with one GMV column per channel name, zero-filled, for [start, end)."""
-    rows = list(
-        DailySales.objects.filter(date__gte=start, date__lt=end).values_list("date", "channel__name", "gmv")
-    )
-    frame = pd.DataFrame(rows, columns=["date", "channel", "gmv"])
+    rows = []
+    for channel in order_selectors.order_fact_channels(start=start, end=end):
+        for day, gmv in kpis.daily_values(
+            metric="gmv", start=start, end=end, channel_id=channel["channel_id"]
+        ).items():
+            rows.append((day, channel["channel__name"], gmv))
     days = pd.date_range(start, end - timedelta(days=1), freq="D").date
-    if frame.empty:
+    if not rows:
         return pd.DataFrame(index=pd.Index(days, name="date"))
-    pivot = frame.pivot_table(index="date", columns="channel", values="gmv", aggfunc="sum")
-    return pivot.reindex(days).fillna(Decimal(0))
+    frame = pd.DataFrame(rows, columns=["date", "channel", "gmv"])
+    return (
+        frame.pivot_table(index="date", columns="channel", values="gmv", aggfunc="sum")
+        .reindex(days)
+        .fillna(0)
+    )
 
 
 def weekly_sales(*, today: date, weeks: int = 12) -> list[dict]:
-    """The last `weeks` complete Monday-to-Sunday weeks: GMV, orders, units, AOV, gross margin on GMV."""
+    """The last `weeks` complete Monday-to-Sunday weeks with their KPIs ("week_start" and every KPI)."""
     this_monday = today - timedelta(days=today.weekday())
-    out = []
-    for back in range(weeks, 0, -1):
-        start = this_monday - timedelta(weeks=back)
-        p = period_sales(start=start, end=start + timedelta(days=7))
-        margin = ((p.gmv - p.cost_of_goods) / p.gmv).quantize(Decimal("0.0001")) if p.gmv else None
-        out.append(
-            {
-                "week_start": start,
-                "gmv": p.gmv,
-                "orders": p.orders,
-                "units": p.units,
-                "aov": p.aov,
-                "gross_margin": margin,
-            }
-        )
-    return out
+    series = kpis.kpi_series(start=this_monday - timedelta(weeks=weeks), end=this_monday, granularity="week")
+    return [{"week_start": row["period_start"], **row} for row in series]

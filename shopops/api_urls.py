@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("inventory.api.urls")),
     path("", include("marketing.api.urls")),
     path("", include("service.api.urls")),
+    path("", include("reports.api.urls")),
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="api-schema"),
     path("docs/", login_not_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
 ]

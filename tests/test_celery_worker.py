@@ -10,8 +10,8 @@ import redis
 
 from catalog.tests.factories import SKUFactory
 from conftest import celery_worker_running, require
+from orders.models import OrderDayFact
 from orders.tests.factories import order_with_lines
-from reports.models import DailySales
 from shopops.common.models import JobRun
 
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
@@ -39,7 +39,7 @@ def test_worker_on_redis_runs_the_rollup_step(tmp_path):
         detail = result.get(timeout=90)
     log = (tmp_path / "worker.log").read_text()
     assert "reports.sales_rollup_build" in log
-    assert detail["rows"] == 1
-    row = DailySales.objects.get(date=date(2026, 5, 4))
+    assert detail["days"] == 1
+    row = OrderDayFact.objects.get(date=date(2026, 5, 4))
     assert (row.orders, row.units, row.gmv) == (1, 2, Decimal("129.00"))
     assert JobRun.objects.get(job="reports.sales_rollup_build").status == JobRun.Status.SUCCEEDED

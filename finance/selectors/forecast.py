@@ -22,14 +22,13 @@ def scenario_get(*, code: str) -> Scenario:
     return Scenario.objects.get(code=code)
 
 
-def forecast_latest(*, scenario_code: str = "base") -> ForecastRun | None:
-    """The newest run of the scenario (latest business date), or None."""
-    return (
-        ForecastRun.objects.filter(scenario__code=scenario_code)
-        .select_related("scenario")
-        .order_by("-business_date")
-        .first()
-    )
+def forecast_latest(*, scenario_code: str = "base", on: date | None = None) -> ForecastRun | None:
+    """The newest run of the scenario (latest business date; with `on`, the newest made on or before that
+    day), or None."""
+    qs = ForecastRun.objects.filter(scenario__code=scenario_code)
+    if on is not None:
+        qs = qs.filter(business_date__lte=on)
+    return qs.select_related("scenario").order_by("-business_date").first()
 
 
 def forecast_weeks(*, run: ForecastRun) -> list[ForecastWeek]:

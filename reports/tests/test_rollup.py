@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from catalog.tests.factories import SKUFactory
 from orders.models import Order
+from orders.models import OrderDayFact as DailySales
 from orders.tests.factories import ChannelFactory, order_with_lines
 from reports import selectors, services
-from reports.models import DailySales
 from shopops.common.models import JobRun
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -72,8 +72,8 @@ def business(db):
 
 
 def test_rollup_counts_sales_on_the_shop_local_day(business):
-    rows = services.sales_rollup_rebuild(start=date(2026, 3, 1), end=date(2026, 3, 3))
-    assert rows == 3
+    result = services.sales_rollup_rebuild(start=date(2026, 3, 1), end=date(2026, 3, 3))
+    assert result["days"] == 3
     tmall_1 = DailySales.objects.get(date=date(2026, 3, 1), channel=business["tmall"])
     # (2*129 - 20) - 8 = 230.00 ; 3*29.90 + 6 = 95.70
     assert (tmall_1.orders, tmall_1.units, tmall_1.gmv) == (2, 5, Decimal("325.70"))
@@ -90,17 +90,18 @@ def test_rollup_rebuild_is_idempotent_and_follows_late_changes(business):
     assert DailySales.objects.count() == 3
     Order.objects.filter(total=Decimal("99.00")).update(status=Order.Status.CANCELLED)
     services.sales_rollup_rebuild(start=date(2026, 3, 1), end=date(2026, 3, 3))
-    assert not DailySales.objects.filter(channel=business["jd"]).exists()
+    jd = DailySales.objects.get(channel=business["jd"])  # still placed, now cancelled: no sale
+    assert (jd.placed_all, jd.cancelled, jd.orders, jd.gmv, jd.customers) == (1, 1, 0, 0, 0)
 
 
 def test_kpi_cards_compare_with_the_period_before(business):
     services.sales_rollup_rebuild(start=date(2026, 2, 1), end=date(2026, 3, 10))
     seven, thirty = selectors.kpi_cards(today=date(2026, 3, 8))
     # last 7 complete days = 1..7 March: 4 counted orders, GMV 325.70 + 99 + 59 = 483.70
-    assert (seven.current.orders, seven.current.gmv) == (4, Decimal("483.70"))
-    assert seven.current.aov == Decimal("120.93")  # 483.70 / 4 = 120.925 -> half-up
-    assert seven.previous.orders == 0 and seven.gmv_change is None
-    assert thirty.days == 30 and thirty.current.gmv == Decimal("483.70")
+    assert (seven.current["orders"], seven.current["gmv"]) == (4, Decimal("483.70"))
+    assert seven.current["aov"] == Decimal("120.93")  # 483.70 / 4 = 120.925 -> half-up
+    assert seven.previous["orders"] == 0 and seven.gmv_change is None
+    assert thirty.days == 30 and thirty.current["gmv"] == Decimal("483.70")
 
 
 def test_run_nightly_is_keyed_by_job_and_date(business):
@@ -108,7 +109,7 @@ def test_run_nightly_is_keyed_by_job_and_date(business):
     call_command("run_nightly", "--date", "2026-03-02")
     run = JobRun.objects.get(job="reports.sales_rollup_build", business_date=date(2026, 3, 2))
     assert run.status == JobRun.Status.SUCCEEDED and run.runs == 2
-    assert run.detail["rows"] == 3
+    assert run.detail["days"] == 3
     # the window ends with the business date: 2 March is included, nothing after it
     assert set(DailySales.objects.values_list("date", flat=True)) == {date(2026, 3, 1), date(2026, 3, 2)}
 

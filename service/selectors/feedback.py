@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
@@ -242,3 +242,26 @@ def complaint_keyword_report(*, months: int = 6, month: date | None = None) -> K
         rows=rows,
         chart_keywords=[row.keyword for row in rows[:CHART_KEYWORDS]],
     )
+
+
+def complaint_keyword_top(*, start: date, end: date, limit: int = CHART_KEYWORDS) -> dict:
+    """The top complaint keywords of the months the shop-local dates [start, end) touch (keywords are built
+    per month): mentions summed over those months, most mentioned first (then the best rank, then the
+    keyword). {"months": [first day of each month read, oldest first], "keywords": [{"keyword",
+    "count"}, ...] (at most `limit`)}; months without a built report are still listed, and add nothing."""
+    first = start.replace(day=1)
+    last = max(start, end - timedelta(days=1)).replace(day=1)
+    months = []
+    month = first
+    while month <= last:
+        months.append(month)
+        month = _shift(month, 1)
+    counts: dict[str, int] = defaultdict(int)
+    best_rank: dict[str, int] = {}
+    for keyword, rank, mentions in ComplaintKeyword.objects.filter(month__in=months).values_list(
+        "keyword", "rank", "mentions"
+    ):
+        counts[keyword] += mentions
+        best_rank[keyword] = min(rank, best_rank.get(keyword, rank))
+    ranked = sorted(counts, key=lambda k: (-counts[k], best_rank[k], k))
+    return {"months": months, "keywords": [{"keyword": k, "count": counts[k]} for k in ranked[:limit]]}

@@ -1,15 +1,18 @@
-"""After seeding: build the reports rollups for every seeded day, so the dashboard has history at once
-(the nightly step only rebuilds its trailing window)."""
+"""After seeding: build the order facts (the KPI rollups) for every seeded day, so the dashboard has history
+at once (the seed writes orders in bulk, past the sync that keeps the facts current)."""
 
 from datetime import timedelta
 
-from orders.models import Order
-from reports import services as report_services
+from orders import selectors as order_selectors
+from orders import services as order_services
 from shopops.common.dates import shop_today
 
 
 def demo_rollups_build() -> int:
-    first = Order.objects.order_by("placed_at").values_list("placed_at", flat=True).first()
-    if first is None:
+    span = order_selectors.order_date_span()
+    if span is None:
         return 0
-    return report_services.sales_rollup_rebuild(start=first.date() - timedelta(days=1), end=shop_today())
+    first, last = span
+    end = max(last, shop_today()) + timedelta(days=1)
+    result = order_services.order_facts_rebuild(start=first - timedelta(days=1), end=end)
+    return result["days"]

@@ -35,14 +35,16 @@ from marketing import models as marketing_models
 from orders.models import (
     Channel,
     Customer,
+    CustomerDayFact,
     Order,
     OrderAllocation,
+    OrderDayFact,
     OrderEvent,
     OrderException,
     OrderLine,
+    OrderSkuDayFact,
     WebhookDelivery,
 )
-from reports.models import DailySales
 from shopops.demo import reference as ref
 from shopops.demo.finance import FINANCE_MODELS, finance_seed
 from shopops.demo.marketing_campaigns import campaigns_seed
@@ -112,6 +114,9 @@ SEEDED_MODELS = [
     OrderException,
     OrderEvent,
     OrderAllocation,
+    CustomerDayFact,
+    OrderSkuDayFact,
+    OrderDayFact,
     UnmetDemand,
     DemandDay,
     StockMovement,
@@ -121,7 +126,6 @@ SEEDED_MODELS = [
     Customer,
     SupplierSKU,
     Supplier,
-    DailySales,
     SKU,
     Product,
     Category,

@@ -39,7 +39,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 "  " + ", ".join(f"{k}: {v:,}" for k, v in counts.items() if isinstance(v, int))
             )
-            self.stdout.write(f"  daily sales rollup: {demo_rollups_build():,} rows")
+            self.stdout.write(f"  order facts (KPI rollups): {demo_rollups_build():,} day rows")
         else:
             self.stdout.write("The database already has orders: not seeding.")
 

@@ -79,7 +79,7 @@ class Command(BaseCommand):
                         "Run with --reset to replace it with demo data."
                     )
                 counts = seed_demo(scale=scale, seed=seed, end_date=end_date, progress=progress)
-                counts["daily_sales_rows"] = demo_rollups_build()
+                counts["fact_day_rows"] = demo_rollups_build()
         except (DemoDataExists, DemoResetBlocked) as exc:
             raise CommandError(str(exc)) from exc
         elapsed = time.monotonic() - started
