@@ -400,11 +400,12 @@ def _apply(channel: Channel, batch: list[_Prepared], result: SyncResult, source:
     )
     result.created += len(creates)
     result.updated += len(updates)
-    facts.facts_refresh(
-        order_ids=[*new_ids, *(row["id"] for _item, row, _changed in updates)],
-        customer_ids={row["customer_id"] for _item, row, _changed in updates if row["customer_id"]},
-        days=_fact_days(channel, [row for _item, row, _changed in updates]),
-    )
+    if settings.ORDER_FACTS_LIVE:
+        facts.facts_refresh(
+            order_ids=[*new_ids, *(row["id"] for _item, row, _changed in updates)],
+            customer_ids={row["customer_id"] for _item, row, _changed in updates if row["customer_id"]},
+            days=_fact_days(channel, [row for _item, row, _changed in updates]),
+        )
 
     followup_ids = [
         order_id

@@ -17,3 +17,7 @@ def sales_rollup_build(business_date: str) -> dict:
         work=lambda: services.sales_rollup_build(business_date=day),
     )
     return run.detail
+
+
+# The report archive's tasks (beat: weekly on Monday 08:00 shop time, the digest every morning).
+from reports.tasks_reports import daily_digest_generate, weekly_report_generate  # noqa: E402, F401

@@ -27,6 +27,7 @@ def demo_users_ensure(password: str = DEMO_PASSWORD) -> list[tuple[str, str, str
         first, last = DEMO_NAMES[role]
         user, _ = User.objects.get_or_create(username=role, defaults={"first_name": first, "last_name": last})
         user.set_password(password)
+        user.email = user.email or f"{role}@demo.shopops.example"  # the reports' subscribers need one
         user.is_staff = role == roles.ADMIN
         user.is_superuser = role == roles.ADMIN
         user.save()

@@ -168,6 +168,17 @@ PAGES = {
     "finance:risk-queue": {FIN, MGR, ADM},
     "finance:risk-detail": {FIN, MGR, ADM},
     "reports:overview": {OPS, FIN, MGR, ADM},
+    "reports:explorer": {OPS, FIN, MGR, ADM},
+    "reports:anomalies": {OPS, FIN, MGR, ADM},
+    "reports:weekly-list": {OPS, FIN, MGR, ADM},
+    "reports:weekly-detail": {OPS, FIN, MGR, ADM},
+    "reports:weekly-pdf": {OPS, FIN, MGR, ADM},
+    "reports:weekly-xlsx": {OPS, FIN, MGR, ADM},
+    "reports:daily-list": {OPS, FIN, MGR, ADM},
+    "reports:daily-detail": {OPS, FIN, MGR, ADM},
+    "reports:daily-pdf": {OPS, FIN, MGR, ADM},
+    "reports:daily-xlsx": {OPS, FIN, MGR, ADM},
+    "reports:subscriptions": {OPS, FIN, MGR, ADM},
 }
 # Pages that answer with a redirect (302) to the roles that may open them, 403 to the others.
 REDIRECTS = {
@@ -189,6 +200,8 @@ POST_ONLY = {
     "finance:action-done": {FIN, ADM},
     "finance:risk-release": {FIN, ADM},
     "finance:risk-cancel": {FIN, ADM},
+    "reports:weekly-generate": {MGR, ADM},
+    "reports:daily-generate": {MGR, ADM},
 }
 # Not role pages: the auth flow, the language switch, health, the survey a customer answers (its token is
 # the key), the admin (its own staff check), static. Notifications are every signed-in user's own.
@@ -403,6 +416,24 @@ def _access_playbook_step():
     return PlaybookStep.objects.order_by("pk").first()
 
 
+def _access_weekly_report():
+    from reports import report_content, services_reports
+    from shopops.common.dates import shop_today
+
+    week = report_content.previous_week_start(shop_today())
+    services_reports.weekly_report_generate(week_start=week, email=False)
+    return [week.isoformat()]
+
+
+def _access_daily_digest():
+    from reports import services_reports
+    from shopops.common.dates import shop_yesterday
+
+    day = shop_yesterday()
+    services_reports.daily_digest_generate(day=day, email=False)
+    return [day.isoformat()]
+
+
 # url name -> the URL arguments, made only for the page a test opens (each test opens one page).
 PAGE_ARGS = {
     "catalog:sku-price": lambda: [_access_sku().code],
@@ -459,6 +490,12 @@ PAGE_ARGS = {
     "finance:risk-release": lambda: [_access_order_risk().pk],
     "finance:risk-cancel": lambda: [_access_order_risk().pk],
     "finance:risk-order": lambda: [_access_order_risk().order_id],
+    "reports:weekly-detail": _access_weekly_report,
+    "reports:weekly-pdf": _access_weekly_report,
+    "reports:weekly-xlsx": _access_weekly_report,
+    "reports:daily-detail": _access_daily_digest,
+    "reports:daily-pdf": _access_daily_digest,
+    "reports:daily-xlsx": _access_daily_digest,
 }
 
 

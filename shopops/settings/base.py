@@ -191,6 +191,16 @@ CELERY_BEAT_SCHEDULE = {
         # Anti-fraud: score new orders (COD and unusual ones) and hold the risky ones before they ship.
         "schedule": crontab(minute="*/5"),
     },
+    "reports-weekly-report": {
+        "task": "reports.weekly_report_generate",
+        # Monday 08:00 shop time (CELERY_TIMEZONE): the week before, after the nightly pipeline of Sunday.
+        "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
+    },
+    "reports-daily-digest": {
+        "task": "reports.daily_digest_generate",
+        # Yesterday's operations digest, after the 02:30 nightly pipeline, before the team starts.
+        "schedule": crontab(hour=7, minute=30),
+    },
     "flash-claims-expire": {
         "task": "marketing.flash_claims_expire",
         # Flash-sale holds last 10 minutes; expired ones go back to the pool (claims also release them).
@@ -204,6 +214,10 @@ ORDER_SYNC_FOLLOWUP_TASKS = ["marketing.order_promotions_record", "marketing.ref
 # peer: service may not import it). customer_id -> {"segment", "segment_label", "rfm", "tier", "tier_label",
 # "points"}.
 SERVICE_CUSTOMER_PROFILE_PROVIDER = "marketing.selectors.customers.customer_marketing_profile"
+
+# The order facts (KPI rollups) are refreshed by every order write. Only bench/order_sync.py turns this off,
+# to measure what the upkeep adds to a sync; the nightly rebuild would then be the only upkeep.
+ORDER_FACTS_LIVE = env.bool("ORDER_FACTS_LIVE", default=True)
 
 # Email: notifications and reports go out through Django's mail backend (console unless EMAIL_URL is set).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")

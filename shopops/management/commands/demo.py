@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from orders.models import Order
 from shopops import nightly
-from shopops.common.dates import shop_yesterday
+from shopops.common.dates import shop_today, shop_yesterday
 from shopops.demo.finance import finance_history_replay, risky_orders_sync
+from shopops.demo.reports import reports_seed
 from shopops.demo.rollups import demo_rollups_build
 from shopops.demo.seed import seed_demo
 from shopops.demo_users import demo_users_ensure
@@ -57,6 +58,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  {risky_orders_sync(now=timezone.now())}")
 
         users = demo_users_ensure()
+        self.stdout.write("The report archive: last week's manager report and yesterday's digest…")
+        self.stdout.write(f"  {reports_seed(today=shop_today(), yesterday=day)}")
         self.stdout.write("\nDemo logins (username / password — role):")
         for username, password, role in users:
             self.stdout.write(f"  {username:<18} {password}  — {role}")
