@@ -377,18 +377,18 @@ class OrderDayFact(models.Model):
     channel = models.ForeignKey(
         Channel, verbose_name=_("channel"), on_delete=models.CASCADE, related_name="+"
     )
-    placed_all = models.PositiveIntegerField(_("orders placed"), default=0)
-    cancelled = models.PositiveIntegerField(_("cancelled"), default=0)
-    orders = models.PositiveIntegerField(_("orders"), default=0)
-    units = models.PositiveIntegerField(_("units"), default=0)
+    placed_all = models.IntegerField(_("orders placed"), default=0)
+    cancelled = models.IntegerField(_("cancelled"), default=0)
+    orders = models.IntegerField(_("orders"), default=0)
+    units = models.IntegerField(_("units"), default=0)
     gmv = models.DecimalField(_("GMV"), default=0, max_digits=16, decimal_places=2)
     cost_of_goods = models.DecimalField(_("cost of goods"), default=0, max_digits=16, decimal_places=2)
     refunds = models.DecimalField(_("refunds"), default=0, max_digits=16, decimal_places=2)
-    returned_units = models.PositiveIntegerField(_("units returned"), default=0)
-    shipped_units = models.PositiveIntegerField(_("units shipped"), default=0)
-    customers = models.PositiveIntegerField(_("customers"), default=0)
-    new_customers = models.PositiveIntegerField(_("new customers"), default=0)
-    repeat_customers = models.PositiveIntegerField(_("customers with 2+ orders"), default=0)
+    returned_units = models.IntegerField(_("units returned"), default=0)
+    shipped_units = models.IntegerField(_("units shipped"), default=0)
+    customers = models.IntegerField(_("customers"), default=0)
+    new_customers = models.IntegerField(_("new customers"), default=0)
+    repeat_customers = models.IntegerField(_("customers with 2+ orders"), default=0)
 
     class Meta:
         verbose_name = _("order day fact")
@@ -410,8 +410,8 @@ class OrderSkuDayFact(models.Model):
         Channel, verbose_name=_("channel"), on_delete=models.CASCADE, related_name="+"
     )
     sku = models.ForeignKey("catalog.SKU", verbose_name=_("SKU"), on_delete=models.CASCADE, related_name="+")
-    orders = models.PositiveIntegerField(_("orders"), default=0)
-    units = models.PositiveIntegerField(_("units"), default=0)
+    orders = models.IntegerField(_("orders"), default=0)
+    units = models.IntegerField(_("units"), default=0)
     revenue = models.DecimalField(_("revenue"), default=0, max_digits=16, decimal_places=2)
     cost_of_goods = models.DecimalField(_("cost of goods"), default=0, max_digits=16, decimal_places=2)
 
@@ -440,7 +440,7 @@ class CustomerDayFact(models.Model):
         Channel, verbose_name=_("channel"), on_delete=models.CASCADE, related_name="+"
     )
     date = models.DateField(_("date"))
-    orders = models.PositiveIntegerField(_("orders"))
+    orders = models.IntegerField(_("orders"))
     prev_date = models.DateField(_("previous order date"), null=True, blank=True)
     next_date = models.DateField(_("next order date"), null=True, blank=True)
 

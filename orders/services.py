@@ -262,6 +262,12 @@ def _apply(channel: Channel, batch: list[_Prepared], result: SyncResult, source:
         updates.append((item, row, lines_changed))
     if not creates and not updates:
         return
+    # What the updated orders add to the KPI facts now, before this write changes them (they are locked).
+    facts_before = (
+        facts.facts_capture(order_ids=[row["id"] for _item, row, _changed in updates])
+        if settings.ORDER_FACTS_LIVE
+        else None
+    )
 
     now = timezone.now()
     customers = _customers_upsert(channel, [*creates, *(u[0] for u in updates)], now)
@@ -403,8 +409,8 @@ def _apply(channel: Channel, batch: list[_Prepared], result: SyncResult, source:
     if settings.ORDER_FACTS_LIVE:
         facts.facts_refresh(
             order_ids=[*new_ids, *(row["id"] for _item, row, _changed in updates)],
+            before=facts_before,
             customer_ids={row["customer_id"] for _item, row, _changed in updates if row["customer_id"]},
-            days=_fact_days(channel, [row for _item, row, _changed in updates]),
         )
 
     followup_ids = [
@@ -566,8 +572,8 @@ EXISTING_FIELDS = [
     "closed_at",
     "refund_amount",
     "held_at",  # a held order cannot ship (finance's risk review): read here, no extra query
-    "placed_at",  # with customer_id and the stamps: the fact keys the order leaves when it changes
-    "customer_id",
+    "placed_at",
+    "customer_id",  # the customer an order leaves (its chain of the KPI facts is recomputed too)
 ]
 
 
@@ -834,16 +840,6 @@ def order_exceptions_scan(*, now=None, handling_hours: int = 2) -> int:
     return len(created)
 
 
-def _fact_days(channel: Channel, rows: list[dict]) -> set[tuple[date, int]]:
-    """The (shop-local date, channel) fact keys the stored orders sat on before this write."""
-    return {
-        (timezone.localtime(row[stamp]).date(), channel.pk)
-        for row in rows
-        for stamp in ("placed_at", "shipped_at", "closed_at")
-        if row.get(stamp)
-    }
-
-
 def order_after_sales_mark(
     *, order_id: int, status: str, at, refund_amount: Decimal = Decimal("0"), detail: str = ""
 ) -> Order:
@@ -857,13 +853,14 @@ def order_after_sales_mark(
     refund_amount = to_money(refund_amount)
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
+        facts_before = facts.facts_capture(order_ids=[order.pk])
         before = order.status
         if not (before == S.REFUNDED and status == S.RETURNED):
             order.status = status
         order.refund_amount = to_money(order.refund_amount + refund_amount)
         order.closed_at = order.closed_at or at
         order.save(update_fields=["status", "refund_amount", "closed_at", "updated_at"])
-        facts.facts_refresh(order_ids=[order.pk])
+        facts.facts_refresh(order_ids=[order.pk], before=facts_before)
         OrderEvent.objects.create(
             order_id=order.pk,
             kind="after_sales",
@@ -942,6 +939,7 @@ def order_hold_cancel(*, order_id: int, note: str, user) -> Order:
         raise ValidationError({"order": ["This order is not on hold."]})
     now = timezone.now()
     before = order.status
+    facts_before = facts.facts_capture(order_ids=[order.pk])
     fields = ["held_at", "hold_reason", "updated_at"]
     if before in OPEN:
         existing = {order.external_id: {"id": order.pk, "external_id": order.external_id}}
@@ -965,7 +963,7 @@ def order_hold_cancel(*, order_id: int, note: str, user) -> Order:
     order.held_at = None
     order.hold_reason = ""
     order.save(update_fields=fields)
-    facts.facts_refresh(order_ids=[order.pk])
+    facts.facts_refresh(order_ids=[order.pk], before=facts_before)
     OrderEvent.objects.create(
         order_id=order.pk,
         kind="status" if before != order.status else "hold_released",

@@ -175,10 +175,10 @@ def _finance_signals(finance: dict) -> list[Action]:
         for alert in finance.get("alerts") or []:
             if alert.get("level") != level:
                 continue
-            reason = _("%(level)s finance alert — %(metric)s: %(message)s") % {
+            # the alert's message starts with its metric ("Runway (months) is 1.50 months, below …")
+            reason = _("%(level)s finance alert — %(message)s") % {
                 "level": alert.get("level_label") or level,
-                "metric": alert.get("metric_label") or alert.get("metric") or "",
-                "message": alert.get("message") or "",
+                "message": alert.get("message") or alert.get("metric_label") or "",
             }
             out.append(
                 Action(

@@ -9,11 +9,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from reports import anomalies as anomaly_rules
+from reports import areas, kpis
 from reports import charts_explorer as charts
-from reports import kpis
 from reports.forms_explorer import AnomalyForm, ExplorerForm
 from reports.models import ReportSettings
 from shopops.common import roles
+from shopops.common.dates import shop_today
 from shopops.common.export import EXPORT_FORMATS, export_response
 from shopops.common.pagination import paginate, querystring_without_page
 
@@ -165,6 +166,7 @@ def explorer(request):
             "report_settings": report_settings,
             "category": _category_view(start=start, end=end, channel_id=channel_id, category_id=category_id),
             "last_day": end - timedelta(days=1),
+            "areas": areas.area_kpis(start=start, end=end, as_of=min(end, shop_today()) - timedelta(days=1)),
         },
         status=status,
     )

@@ -198,3 +198,25 @@ def test_anomalies_page_lists_and_exports(client_for):
     assert rows[0][:3] == ["Day", "Figure", "Value"]
     assert rows[1][:8] == ["2026-03-02", "GMV", "400.00", "100.00", "75.00", "125.00", "3.0000", "up"]
     assert rows[1][8].startswith("category Cups: +300.00; channel JD: +300.00")
+
+
+def test_the_other_areas_kpis_come_from_their_areas(client_for):
+    from reports import areas
+
+    build_sales()
+    response = client_for("operations").get(reverse("reports:explorer"), PERIOD)
+    assert response.context["areas"] == areas.area_kpis(
+        start=date(2026, 2, 2), end=date(2026, 3, 3), as_of=date(2026, 3, 2)
+    )
+    html = response.content.decode()
+    for testid in (
+        "area-sla",
+        "area-csat",
+        "area-nps",
+        "area-stockout",
+        "area-turnover",
+        "area-ad-roi",
+        "area-runway",
+        "area-ccc",
+    ):
+        assert f'data-testid="{testid}"' in html

@@ -155,7 +155,7 @@ def test_actions_are_ranked_from_concrete_signals():
                 "level": "critical",
                 "level_label": "Critical",
                 "metric_label": "Cash",
-                "message": "low",
+                "message": "Cash is low",
                 "url": "/c/",
             },
         ],
@@ -191,7 +191,7 @@ def test_actions_are_ranked_from_concrete_signals():
         "gmv_drop",
         "stockout",
     ]
-    assert ranked[0]["reason"] == "Critical finance alert — Cash: low"
+    assert ranked[0]["reason"] == "Critical finance alert — Cash is low"
     assert ranked[0]["link"] == "/c/"
     assert (
         ranked[2]["reason"]
