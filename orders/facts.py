@@ -5,8 +5,8 @@ Two ways to keep them right, sharing one computation (order_metrics, sku_metrics
   `facts_capture` of the orders it is about to change (after locking them), writes, then calls
   `facts_refresh`: the day and SKU facts change by the orders' contribution after minus before, added with
   INSERT … ON CONFLICT DO UPDATE SET x = x + excluded.x in key order, and the customer-day chains of their
-  customers are recomputed (customers locked by id first). The cost follows the size of the write, never
-  the size of the day: a Double 11 day of 100k orders costs each batch what a quiet day does.
+  customers are recomputed (an advisory lock per customer, in id order). The cost follows the size of the
+  write, never the size of the day: a Double 11 day of 100k orders costs each batch what a quiet day does.
 - `facts_rebuild(start=..., end=...)`, the nightly step and the demo: everything of a date range computed
   again; `facts_compare` checks the stored rows against a fresh computation (check_kpi_rollups).
 """
@@ -22,7 +22,7 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from orders.models import Customer, CustomerDayFact, Order, OrderDayFact, OrderLine, OrderSkuDayFact
+from orders.models import CustomerDayFact, Order, OrderDayFact, OrderLine, OrderSkuDayFact
 from shopops.common.money import to_money
 
 S = Order.Status
@@ -274,13 +274,33 @@ def _increment(table: str, unique: tuple[str, ...], columns: tuple[str, ...], ro
         cursor.executemany(sql, sorted(rows))
 
 
+# Namespace of the transaction-level advisory locks that serialise the chain refresh of one customer.
+CHAIN_LOCK_SPACE = 7301
+
+
+def _customers_serialize(ids: list[int]) -> None:
+    """Take a transaction-level advisory lock per customer, in id order, so two writes touching a customer
+    recompute its chain one after the other (the second sees the first's orders). Not row locks: the sync
+    has already locked some customer rows in its own orders (insert, update), and locking them again in id
+    order here could close a cycle with another batch; the advisory locks are taken last and only ever in
+    id order, after which a write waits only for fact rows, also in key order."""
+    if connection.vendor != "postgresql":
+        return  # SQLite writes one transaction at a time
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, id) "
+            "FROM (SELECT unnest(%s::int[]) AS id ORDER BY 1) AS ordered",
+            [CHAIN_LOCK_SPACE, ids],
+        )
+
+
 def _customer_chains_refresh(customer_ids: set[int]) -> dict[DayKey, dict]:
     """Recompute the customer-day rows of these customers; returns the change of the day facts' customer
     columns (old rows out, new rows in)."""
     if not customer_ids:
         return {}
     ids = sorted(customer_ids)
-    list(Customer.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+    _customers_serialize(ids)
     delta: dict[DayKey, dict] = defaultdict(lambda: dict.fromkeys(CUSTOMER_COLUMNS, 0))
 
     def count(key, orders, prev_date, sign):
