@@ -17,12 +17,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Round, TruncDate
 from django.utils import timezone
 
 from orders.models import CustomerDayFact, Order, OrderDayFact, OrderLine, OrderSkuDayFact
+from shopops.common.bulk import rows_insert, rows_update
 from shopops.common.money import to_money
 
 S = Order.Status
@@ -147,7 +149,10 @@ def sku_metrics(*, order_ids: Iterable[int] | None = None, span: tuple[date, dat
         .annotate(
             orders=Count("order_id", distinct=True),
             units=Sum("quantity"),
-            revenue=Sum((F("quantity") * F("unit_price") - F("discount")) * F("order__exchange_rate")),
+            # each line's revenue in the shop currency is rounded to the cent, then summed (as the writes do)
+            revenue=Sum(
+                Round((F("quantity") * F("unit_price") - F("discount")) * F("order__exchange_rate"), 2)
+            ),
             cost_of_goods=Sum(F("quantity") * F("unit_cost")),
         )
         .order_by()
@@ -163,7 +168,7 @@ def sku_metrics(*, order_ids: Iterable[int] | None = None, span: tuple[date, dat
     }
 
 
-def customer_days(*, customer_ids: Iterable[int] | None = None) -> list[CustomerDayFact]:
+def customer_days(*, customer_ids: Iterable[int] | None = None, stream: bool = True) -> list[CustomerDayFact]:
     """The customer-day rows (unsaved) of the given customers (all customers when None), from their counted
     orders, each with the customer's previous and next dates."""
     qs = Order.objects.filter(COUNTED, customer_id__isnull=False)
@@ -177,7 +182,7 @@ def customer_days(*, customer_ids: Iterable[int] | None = None) -> list[Customer
     )
     facts: list[CustomerDayFact] = []
     previous = None
-    for row in rows.iterator(chunk_size=20_000):
+    for row in rows.iterator(chunk_size=20_000) if stream else rows:
         same = previous is not None and previous.customer_id == row["customer_id"]
         if same and previous.date == row["day"]:  # two channels on one day cannot happen: one customer,
             previous.orders += row["orders"]  # one channel; kept exact should it ever
@@ -246,7 +251,76 @@ def facts_capture(*, order_ids: Iterable[int]) -> Snapshot:
     order_ids = list(order_ids)
     if not order_ids:
         return Snapshot({}, {})
-    return Snapshot(order_metrics(order_ids=order_ids), sku_metrics(order_ids=order_ids))
+    return _contributions(order_ids)
+
+
+def _local_day(moment) -> date | None:
+    return timezone.localtime(moment).date() if moment is not None else None
+
+
+def _contributions(order_ids: list[int]) -> Snapshot:
+    """What the orders contribute to the day and SKU facts, from two reads (the orders, their lines) added up
+    here: the same rules as order_metrics and sku_metrics, which compute them in SQL for a date range (the
+    rebuild and the check hold the two to each other)."""
+    days: dict[DayKey, dict] = defaultdict(lambda: dict.fromkeys(ORDER_COLUMNS, 0))
+    skus: dict[tuple, dict] = {}
+    orders = {
+        row[0]: row
+        for row in Order.objects.filter(pk__in=order_ids).values_list(
+            "pk",
+            "channel_id",
+            "status",
+            "placed_at",
+            "shipped_at",
+            "closed_at",
+            "total_shop",
+            "refund_amount",
+            "exchange_rate",
+        )
+    }
+    placed_key, counted = {}, set()
+    for pk, channel_id, status, placed_at, _shipped, closed_at, total_shop, refund, rate in orders.values():
+        key = (_local_day(placed_at), channel_id)
+        placed_key[pk] = key
+        d = days[key]
+        d["placed_all"] += 1
+        if status == S.CANCELLED:
+            d["cancelled"] += 1
+        if status not in Order.NOT_COUNTED:
+            counted.add(pk)
+            d["orders"] += 1
+            d["gmv"] += total_shop
+        if closed_at is not None and refund > 0:
+            days[(_local_day(closed_at), channel_id)]["refunds"] += to_money(refund * rate)
+    lines = OrderLine.objects.filter(order_id__in=order_ids).values_list(
+        "order_id", "sku_id", "quantity", "unit_price", "discount", "unit_cost"
+    )
+    sku_orders: set[tuple] = set()
+    for order_id, sku_id, quantity, price, discount, cost in lines:
+        pk, channel_id, status, _placed, shipped_at, closed_at, _total, _refund, rate = orders[order_id]
+        if order_id in counted:
+            key = placed_key[order_id]
+            days[key]["units"] += quantity
+            days[key]["cost_of_goods"] += quantity * cost
+            sku_key = (*key, sku_id)
+            s = skus.setdefault(sku_key, dict.fromkeys(SKU_COLUMNS, 0))
+            if (sku_key, order_id) not in sku_orders:
+                sku_orders.add((sku_key, order_id))
+                s["orders"] += 1
+            s["units"] += quantity
+            s["revenue"] += to_money((quantity * price - discount) * rate)
+            s["cost_of_goods"] += quantity * cost
+        if status == S.RETURNED and closed_at is not None:
+            days[(_local_day(closed_at), channel_id)]["returned_units"] += quantity
+        if shipped_at is not None and status != S.CANCELLED:
+            days[(_local_day(shipped_at), channel_id)]["shipped_units"] += quantity
+    for values in days.values():
+        for column in ("gmv", "cost_of_goods", "refunds"):
+            values[column] = to_money(values[column] or ZERO)
+    for values in skus.values():
+        values["revenue"] = to_money(values["revenue"] or ZERO)
+        values["cost_of_goods"] = to_money(values["cost_of_goods"] or ZERO)
+    return Snapshot(dict(days), skus)
 
 
 def _minus(after: dict, before: dict, columns) -> dict:
@@ -259,12 +333,49 @@ def _minus(after: dict, before: dict, columns) -> dict:
     return delta
 
 
-def _increment(table: str, unique: tuple[str, ...], columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """INSERT … ON CONFLICT DO UPDATE SET column = column + excluded.column, rows in key order (two writes
-    that touch the same rows lock them in the same order)."""
-    if not rows:
+def _one_type(values) -> list:
+    """A column for an array parameter: money columns all Decimal (a 0 among them would be an int)."""
+    values = list(values)
+    if any(isinstance(v, Decimal) for v in values):
+        return [Decimal(v) for v in values]
+    return values
+
+
+def _increment(
+    table: str,
+    unique: tuple[str, ...],
+    columns: tuple[str, ...],
+    rows: list[tuple],
+    *,
+    after: tuple[str, dict] | None = None,
+) -> None:
+    """Add `rows` (and, on PostgreSQL, the rows of the `after` SELECT: the orders' contribution now) to the
+    table: INSERT … ON CONFLICT DO UPDATE SET column = column + excluded.column, in key order, in one
+    statement (two writes touching the same rows lock them in the same order)."""
+    if not rows and after is None:
         return
     names = (*unique, *columns)
+    if connection.vendor == "postgresql":
+        sources, params = [], {}
+        if rows:
+            for i, column in enumerate(zip(*sorted(rows), strict=True)):
+                params[f"c{i}"] = _one_type(column)
+            arrays = ", ".join(f"%(c{i})s" for i in range(len(names)))
+            sources.append(f"SELECT * FROM unnest({arrays})")  # noqa: S608 -- placeholders only
+        if after is not None:
+            sources.append(after[0])
+            params.update(after[1])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(names)}) "  # noqa: S608
+                f"SELECT {', '.join(unique)}, {', '.join(f'sum({c})' for c in columns)} "
+                f"FROM ({' UNION ALL '.join(sources)}) AS x({', '.join(names)}) "
+                f"GROUP BY {', '.join(unique)} ORDER BY {', '.join(unique)} "
+                f"ON CONFLICT ({', '.join(unique)}) DO UPDATE SET "
+                + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns),
+                params,
+            )
+        return
     sql = (
         f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))}) "  # noqa: S608
         f"ON CONFLICT ({', '.join(unique)}) DO UPDATE SET "
@@ -272,6 +383,41 @@ def _increment(table: str, unique: tuple[str, ...], columns: tuple[str, ...], ro
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, sorted(rows))
+
+
+# What orders `ids` contribute now, in SQL, for the upserts above: the same rules as order_metrics and
+# sku_metrics (the hypothesis test and check_kpi_rollups hold them to each other).
+DAY_AFTER_SQL = """
+SELECT (o.placed_at AT TIME ZONE %(tz)s)::date, o.channel_id, 1, (o.status = 'cancelled')::int,
+  (o.status NOT IN ('pending', 'cancelled'))::int, 0,
+  CASE WHEN o.status NOT IN ('pending', 'cancelled') THEN o.total_shop ELSE 0 END, 0, 0, 0, 0, 0, 0, 0
+FROM orders_order o WHERE o.id = ANY(%(ids)s)
+UNION ALL
+SELECT (o.placed_at AT TIME ZONE %(tz)s)::date, o.channel_id, 0, 0, 0, l.quantity, 0,
+  l.quantity * l.unit_cost, 0, 0, 0, 0, 0, 0
+FROM orders_orderline l JOIN orders_order o ON o.id = l.order_id
+WHERE o.id = ANY(%(ids)s) AND o.status NOT IN ('pending', 'cancelled')
+UNION ALL
+SELECT (o.closed_at AT TIME ZONE %(tz)s)::date, o.channel_id, 0, 0, 0, 0, 0, 0,
+  round(o.refund_amount * o.exchange_rate, 2), 0, 0, 0, 0, 0
+FROM orders_order o WHERE o.id = ANY(%(ids)s) AND o.closed_at IS NOT NULL AND o.refund_amount > 0
+UNION ALL
+SELECT (o.closed_at AT TIME ZONE %(tz)s)::date, o.channel_id, 0, 0, 0, 0, 0, 0, 0, l.quantity, 0, 0, 0, 0
+FROM orders_orderline l JOIN orders_order o ON o.id = l.order_id
+WHERE o.id = ANY(%(ids)s) AND o.status = 'returned' AND o.closed_at IS NOT NULL
+UNION ALL
+SELECT (o.shipped_at AT TIME ZONE %(tz)s)::date, o.channel_id, 0, 0, 0, 0, 0, 0, 0, 0, l.quantity, 0, 0, 0
+FROM orders_orderline l JOIN orders_order o ON o.id = l.order_id
+WHERE o.id = ANY(%(ids)s) AND o.shipped_at IS NOT NULL AND o.status <> 'cancelled'
+"""
+SKU_AFTER_SQL = """
+SELECT (o.placed_at AT TIME ZONE %(tz)s)::date, o.channel_id, l.sku_id, count(DISTINCT o.id),
+  sum(l.quantity), sum(round((l.quantity * l.unit_price - l.discount) * o.exchange_rate, 2)),
+  sum(l.quantity * l.unit_cost)
+FROM orders_orderline l JOIN orders_order o ON o.id = l.order_id
+WHERE o.id = ANY(%(ids)s) AND o.status NOT IN ('pending', 'cancelled')
+GROUP BY 1, 2, 3
+"""
 
 
 # Namespace of the transaction-level advisory locks that serialise the chain refresh of one customer.
@@ -309,14 +455,39 @@ def _customer_chains_refresh(customer_ids: set[int]) -> dict[DayKey, dict]:
         d["new_customers"] += sign * (prev_date is None)
         d["repeat_customers"] += sign * (orders >= 2)
 
-    old = CustomerDayFact.objects.filter(customer_id__in=ids)
-    for day, channel_id, orders, prev_date in old.values_list("date", "channel_id", "orders", "prev_date"):
-        count((day, channel_id), orders, prev_date, -1)
-    old.delete()
-    fresh = customer_days(customer_ids=ids)
-    CustomerDayFact.objects.bulk_create(fresh, batch_size=5000)
-    for f in fresh:
-        count((f.date, f.channel_id), f.orders, f.prev_date, 1)
+    # Only the rows that differ are written: a returning customer's new order adds one row and moves the
+    # previous row's next date, whatever the length of the chain.
+    old = {
+        (customer_id, day): (pk, channel_id, orders, prev_date, next_date)
+        for pk, customer_id, day, channel_id, orders, prev_date, next_date in CustomerDayFact.objects.filter(
+            customer_id__in=ids
+        ).values_list("pk", "customer_id", "date", "channel_id", "orders", "prev_date", "next_date")
+    }
+    fresh = {(f.customer_id, f.date): f for f in customer_days(customer_ids=ids, stream=False)}
+    gone, added, changed = [], [], []
+    for key, (pk, channel_id, orders, prev_date, next_date) in old.items():
+        f = fresh.get(key)
+        if f is not None and (f.channel_id, f.orders, f.prev_date, f.next_date) == (
+            channel_id,
+            orders,
+            prev_date,
+            next_date,
+        ):
+            continue
+        count((key[1], channel_id), orders, prev_date, -1)
+        if f is None:
+            gone.append(pk)
+        else:
+            changed.append((pk, f.channel_id, f.orders, f.prev_date, f.next_date))
+            count((f.date, f.channel_id), f.orders, f.prev_date, 1)
+    for key, f in fresh.items():
+        if key not in old:
+            added.append((f.customer_id, f.channel_id, f.date, f.orders, f.prev_date, f.next_date))
+            count((f.date, f.channel_id), f.orders, f.prev_date, 1)
+    if gone:
+        CustomerDayFact.objects.filter(pk__in=gone).delete()
+    rows_update(CustomerDayFact, ["channel", "orders", "prev_date", "next_date"], changed)
+    rows_insert(CustomerDayFact, ["customer", "channel", "date", "orders", "prev_date", "next_date"], added)
     return {key: d for key, d in delta.items() if any(d.values())}
 
 
@@ -330,7 +501,10 @@ def facts_refresh(
     are recomputed. Returns the number of day rows changed."""
     order_ids = list(order_ids)
     before = before or Snapshot({}, {})
-    after = facts_capture(order_ids=order_ids)
+    postgres = connection.vendor == "postgresql"
+    # PostgreSQL adds what the orders contribute now inside the upsert itself (one statement per table);
+    # elsewhere it is read and added up here.
+    after = Snapshot({}, {}) if postgres else facts_capture(order_ids=order_ids)
     customers = set(customer_ids)
     customers.update(
         Order.objects.filter(pk__in=order_ids, customer_id__isnull=False).values_list(
@@ -340,6 +514,7 @@ def facts_refresh(
     days = _minus(after.days, before.days, ORDER_COLUMNS)
     for key, change in _customer_chains_refresh(customers).items():
         days.setdefault(key, dict.fromkeys(ORDER_COLUMNS, 0)).update(change)
+    after_sql = {"tz": settings.TIME_ZONE, "ids": order_ids} if postgres and order_ids else None
     _increment(
         OrderDayFact._meta.db_table,
         ("date", "channel_id"),
@@ -348,6 +523,7 @@ def facts_refresh(
             (day, channel_id, *(change.get(c, 0) for c in DAY_COLUMNS))
             for (day, channel_id), change in days.items()
         ],
+        after=(DAY_AFTER_SQL, after_sql) if after_sql else None,
     )
     skus = _minus(after.skus, before.skus, SKU_COLUMNS)
     _increment(
@@ -355,11 +531,11 @@ def facts_refresh(
         ("date", "channel_id", "sku_id"),
         SKU_COLUMNS,
         [(*key, *(change[c] for c in SKU_COLUMNS)) for key, change in skus.items()],
+        after=(SKU_AFTER_SQL, after_sql) if after_sql else None,
     )
-    emptied = [key for key, change in skus.items() if change["units"] < 0]  # lines left a SKU's day
-    if emptied:
+    if before.skus:  # lines that left a SKU's day leave an empty row behind
         OrderSkuDayFact.objects.filter(
-            date__in={k[0] for k in emptied}, sku_id__in={k[2] for k in emptied}, orders=0, units=0
+            date__in={k[0] for k in before.skus}, sku_id__in={k[2] for k in before.skus}, orders=0, units=0
         ).delete()
     return len(days)
 
@@ -399,6 +575,11 @@ def facts_rebuild(*, start: date, end: date, customers: bool = True) -> dict:
     )
     skus = sku_metrics(span=span)
     _write_skus_span(span, skus)
+    if connection.vendor == "postgresql":
+        # Fresh statistics after a bulk write: the planner would otherwise take a year of customer-day rows
+        # for a handful and pick a slow plan until autovacuum comes by.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE orders_orderdayfact, orders_orderskudayfact, orders_customerdayfact")
     return {"start": start.isoformat(), "end": end.isoformat(), "days": len(full), "sku_days": len(skus)}
 
 

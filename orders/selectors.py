@@ -598,7 +598,7 @@ def customer_fact_counts(
     if bucket is None:
         first = Q(prev_date__isnull=True) | Q(prev_date__lt=start)
         only = Q(orders=1) & (Q(next_date__isnull=True) | Q(next_date__gte=end))
-        row = qs.filter(first).aggregate(customers=Count("id"), single=Count("id", filter=only))
+        row = qs.filter(first).aggregate(customers=Count("*"), single=Count("orders", filter=only))
         return {"customers": row["customers"] or 0, "single": row["single"] or 0}
     trunc = {"week": TruncWeek, "month": TruncMonth}[bucket]
     qs = qs.annotate(b=trunc("date"), pb=trunc("prev_date"), nb=trunc("next_date"))
