@@ -9,6 +9,7 @@ from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from inventory.models import StockMovement
+from orders import facts
 from orders.models import (
     Channel,
     Customer,
@@ -548,18 +549,7 @@ def sku_daily_sales(sku_id: int, *, days: int = 90, today: date | None = None) -
 
 # -- KPI facts (orders.facts keeps them; reports.kpis turns them into KPIs) -------------------------------
 
-FACT_SUM_COLUMNS = (
-    "placed_all",
-    "cancelled",
-    "orders",
-    "units",
-    "gmv",
-    "cost_of_goods",
-    "refunds",
-    "returned_units",
-    "shipped_units",
-    "new_customers",
-)
+FACT_SUM_COLUMNS = (*facts.ORDER_COLUMNS, "new_customers")
 
 
 def order_fact_days(*, start: date, end: date, channel_id: int | None = None) -> list[dict]:
@@ -645,8 +635,6 @@ def sku_fact_sums(
 def order_kpi_base_direct(*, start: date, end: date, channel_id: int | None = None) -> dict:
     """The same sums as the facts give for [start, end), computed straight from the orders (for checks
     and tests): FACT_SUM_COLUMNS plus customers (distinct) and single (customers with one counted order)."""
-    from orders import facts
-
     per_day = facts.order_metrics(span=(start, end))
     out = dict.fromkeys(FACT_SUM_COLUMNS, 0)
     for (_day, channel), values in per_day.items():
