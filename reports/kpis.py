@@ -15,7 +15,7 @@ status is neither pending nor cancelled.
   in the period (lines of orders shipped then, cancelled ones aside); cancel_rate = cancelled orders /
   all orders placed in the period.
 Money is Decimal to the cent; rates are Decimal fractions to 4 places (0.1234 = 12.34 %), None when the
-denominator is zero. Weeks start on Monday.
+denominator is zero (gross margin also when net sales are not positive). Weeks start on Monday.
 """
 
 import calendar
@@ -114,7 +114,10 @@ def kpis_from_base(base: dict) -> dict:
         "returning_customers": returning,
         "returning_rate": _rate(returning, customers),
         "repurchase_rate": _rate(customers - base["single"], customers),
-        "gross_margin": _rate(net_sales - to_money(base["cost_of_goods"] or ZERO), net_sales),
+        # no margin to speak of when refunds of earlier sales eat the period's GMV
+        "gross_margin": _rate(net_sales - to_money(base["cost_of_goods"] or ZERO), net_sales)
+        if net_sales > 0
+        else None,
         "return_rate": _rate(base["returned_units"], base["shipped_units"]),
         "cancel_rate": _rate(base["cancelled"], base["placed_all"]),
     }

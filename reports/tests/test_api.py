@@ -76,6 +76,7 @@ def test_week_and_month_granularity_and_a_channel(shop, client):  # noqa: F811
     assert month["totals"]["gmv"] == str(expected["gmv"]) == "150.00"
     # both of eve's refunds were made in March (40 for a February order): net sales can go below zero
     assert month["totals"]["refunds"] == "190.00" and Decimal(month["totals"]["net_sales"]) == Decimal("-40")
+    assert month["totals"]["gross_margin"] is None  # no margin on negative net sales
     assert month["series"] == [{"period_start": "2026-03-01", **month["totals"]}]
 
 

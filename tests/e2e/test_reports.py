@@ -2,6 +2,8 @@
 archive with every section, downloads its PDF, then reads the KPI explorer; both again in Chinese.
 Screenshots go to var/screenshots/ (the README shows reports-weekly-en.png)."""
 
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import expect
 
@@ -76,4 +78,25 @@ def test_manager_reads_the_weekly_report_and_the_kpi_explorer_in_both_languages(
         expect(page.get_by_test_id(section)).to_be_visible()
     page.wait_for_selector("[data-testid=report-charts] .main-svg")
     page.screenshot(path=screenshots / "reports-weekly-zh.png", full_page=True)
+
+    # The rest of the area in Chinese: the anomalies, yesterday's digest made on demand, my subscriptions.
+    page.goto(f"{base}/reports/anomalies/")
+    expect(page.get_by_test_id("reports-nav")).to_contain_text("异常")
+    page.screenshot(path=screenshots / "reports-anomalies-zh.png", full_page=True)
+    yesterday = shop_today() - timedelta(days=1)
+    page.goto(f"{base}/reports/daily/")
+    form = page.get_by_test_id("report-generate")
+    form.locator("input[name=period]").fill(yesterday.isoformat())
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(f"{base}/reports/daily/{yesterday.isoformat()}/")
+    expect(page.get_by_test_id("report-kpis")).to_be_visible()
+    page.screenshot(path=screenshots / "reports-daily-zh.png", full_page=True)
+    assert ManagerReport.objects.filter(kind="daily", period_start=yesterday).count() == 1
+    page.goto(f"{base}/reports/subscriptions/")
+    row = page.get_by_test_id("subscriptions").locator("tr[data-kind=daily]")
+    expect(row).to_have_attribute("data-subscribed", "0")
+    row.locator("button[type=submit]").click()
+    expect(page.get_by_test_id("subscriptions").locator("tr[data-kind=daily]")).to_have_attribute(
+        "data-subscribed", "1"
+    )
     assert watch.problems == []
