@@ -37,6 +37,23 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends fonts-wqy-microhei \
     && rm -rf /var/lib/apt/lists/*
 
+# pg_dump/pg_restore for manage.py backup_create / backup_verify (docs/backup-restore.md), of the SERVER's
+# major version (postgres:15 in docker-compose.yml): Debian's own client follows the Debian release (17 on
+# trixie), and a newer pg_restore writes settings a 15 server rejects. Hence the PostgreSQL apt repository.
+ARG PG_MAJOR=15
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates curl \
+    && install -d /usr/share/postgresql-common/pgdg \
+    && curl --fail -sSo /usr/share/postgresql-common/pgdg/apt.postgresql.org.asc \
+       https://www.postgresql.org/media/keys/ACCC4CF8.asc \
+    && . /etc/os-release \
+    && echo "deb [signed-by=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc] https://apt.postgresql.org/pub/repos/apt ${VERSION_CODENAME}-pgdg main" \
+       > /etc/apt/sources.list.d/pgdg.list \
+    && apt-get update \
+    && apt-get install -y --no-install-recommends "postgresql-client-${PG_MAJOR}" \
+    && apt-get purge -y --auto-remove curl \
+    && rm -rf /var/lib/apt/lists/*
+
 # An unprivileged user that owns nothing in /app except the writable var/ directory.
 RUN groupadd --system --gid 10001 shopops \
     && useradd --system --uid 10001 --gid shopops --home-dir /app --no-create-home \
@@ -57,6 +74,7 @@ COPY . /app
 # this one command and are not kept in the image's environment.
 # var/ is the only writable place in /app: celery beat keeps its schedule file in var/beat.
 RUN SECRET_KEY=collectstatic-build-only-not-a-secret ALLOWED_HOSTS=localhost \
+    FIELD_ENCRYPTION_KEYS=Y29sbGVjdHN0YXRpYy1idWlsZC1vbmx5LW5vdC1rZXk= PII_HASH_KEY=collectstatic-build-only \
     python manage.py collectstatic --noinput \
     && mkdir -p /app/var/beat \
     && chown -R shopops:shopops /app/var
@@ -71,4 +89,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, sys, urllib.request as u; h = os.environ.get('ALLOWED_HOSTS', '').split(',')[0].strip().lstrip('.'); h = 'localhost' if h in ('', '*') else h; r = u.urlopen(u.Request('http://127.0.0.1:8000/healthz', headers={'Host': h, 'X-Forwarded-Proto': 'https'}), timeout=5); sys.exit(0 if r.status == 200 and r.url.split('?')[0].rstrip('/').endswith('/healthz') else 1)"]
 
-CMD ["gunicorn", "shopops.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# gunicorn.conf.py: bind 0.0.0.0:8000, 3 workers (WEB_CONCURRENCY), an access log without query strings.
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "shopops.wsgi:application"]

@@ -39,9 +39,11 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import Group, User  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
+from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 
 from orders import selectors as order_selectors  # noqa: E402
 from orders.models import OrderDayFact  # noqa: E402
+from shopops.accounts.services import totp_device_ensure  # noqa: E402
 from shopops.common.dates import day_range, shop_today  # noqa: E402
 from shopops.common.models import ApiClient  # noqa: E402
 
@@ -143,6 +145,10 @@ def main():
     manager.groups.set([Group.objects.get(name="manager")])
     browser = Client()
     browser.force_login(manager)
+    # A manager's session needs the second factor: verified with a device, as after the login's second step.
+    session = browser.session
+    session[DEVICE_ID_SESSION_KEY] = totp_device_ensure(user=manager).persistent_id
+    session.save()
     api = Client(HTTP_AUTHORIZATION=f"Api-Key {key}")
     results = []
     try:

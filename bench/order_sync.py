@@ -33,10 +33,10 @@ N_SKUS = 10_000
 PROVINCES = ["上海", "江苏", "浙江", "广东", "北京", "四川", "山东", "湖北"]
 
 
-def database_urls(base: str) -> tuple[str, str]:
+def database_urls(base: str, name: str = "shopops_bench") -> tuple[str, str]:
     parts = urllib.parse.urlsplit(base)
     admin = parts._replace(path="/postgres").geturl()
-    bench = parts._replace(path="/shopops_bench").geturl()
+    bench = parts._replace(path=f"/{name}").geturl()
     return admin, bench
 
 
@@ -54,9 +54,10 @@ def django_env(bench_url: str) -> dict:
 
 
 def setup_database(admin_url: str, bench_url: str) -> str:
+    name = urllib.parse.urlsplit(bench_url).path.lstrip("/")
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS shopops_bench WITH (FORCE)")
-        conn.execute("CREATE DATABASE shopops_bench")
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
     env = django_env(bench_url)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     script = f"""
@@ -99,6 +100,7 @@ def customer(number: int) -> dict:
         "external_id": f"C{number}",
         "name": "顾客",
         "phone": f"138{(number * 7919) % 10**8:08d}",
+        "email": f"c{number}@example.com",
         "province": PROVINCES[number % len(PROVINCES)],
     }
 
@@ -121,6 +123,7 @@ def make_batches(n_orders: int, batch: int, seed: int) -> list[dict]:
             )
         total = sum(Decimal(li["unit_price"]) * li["quantity"] for li in lines)
         minute = n % 1440
+        buyer = customer(rng.randrange(n_orders // 3 + 1))
         orders.append(
             {
                 "external_id": f"B{n:07d}",
@@ -129,7 +132,9 @@ def make_batches(n_orders: int, batch: int, seed: int) -> list[dict]:
                 "status": "paid",
                 "currency": "CNY",
                 "payment_method": "alipay",
-                "customer": customer(rng.randrange(n_orders // 3 + 1)),
+                "customer": buyer,
+                "city": "城市",
+                "address": f"{buyer['province']}路{buyer['external_id'][1:]}号",
                 "shipping_fee": "0.00",
                 "tax": "0.00",
                 "order_discount": "0.00",
@@ -280,6 +285,9 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="a free local port for gunicorn")
     parser.add_argument(
+        "--database", default="shopops_bench", help="the scratch database (dropped and created again)"
+    )
+    parser.add_argument(
         "--upkeep",
         action="store_true",
         help="also sync with the KPI facts upkeep off (ORDER_FACTS_LIVE=false): what the upkeep adds",
@@ -288,14 +296,14 @@ def main():
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL server (the bench creates its own database there).")
-    admin_url, bench_url = database_urls(base)
+    admin_url, bench_url = database_urls(base, args.database)
     global PORT
     PORT = args.port
     with socket.socket() as probe:  # another server on the port would answer instead of ours
         if probe.connect_ex(("127.0.0.1", PORT)) == 0:
             sys.exit(f"Port {PORT} is in use: pass --port with a free one.")
 
-    print(f"Setting up shopops_bench: {N_SKUS:,} SKUs x 4 warehouses …", flush=True)
+    print(f"Setting up {args.database}: {N_SKUS:,} SKUs x 4 warehouses …", flush=True)
     key = setup_database(admin_url, bench_url)
     batches = make_batches(args.orders, args.batch, args.seed)
     bodies = [json.dumps(b, ensure_ascii=False).encode() for b in batches]

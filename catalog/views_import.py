@@ -291,6 +291,7 @@ def competitor_import(request):
 
 
 @importers_only
+@roles.reading_page
 def catalog_export(request):
     """The whole catalogue in the import's columns (?format=csv or xlsx; CSV by default)."""
     fmt = request.GET.get("format", "csv")

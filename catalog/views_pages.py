@@ -45,6 +45,7 @@ def _sku_url(name: str, sku: SKU) -> str | None:
 
 
 @roles.area_required(roles.CATALOG)
+@roles.reading_page
 def overview(request):
     """The pricing overview: what needs attention today (floor breaches, the range mix against its
     targets, recommendations waiting, competitor alerts)."""
@@ -105,6 +106,7 @@ def _sort_columns(request, current: str) -> dict:
 
 
 @roles.area_required(roles.CATALOG)
+@roles.reading_page
 def sku_list(request):
     """The catalogue: filter by category, role, channel (prices shown are that channel's), margin status
     and text; sort by code, price, margin, sales or cover; export what the filters select."""
@@ -241,6 +243,7 @@ WATERFALL_LABELS = {
 
 
 @roles.area_required(roles.CATALOG)
+@roles.reading_page
 def sku_detail(request, code: str):
     """One SKU: cost build-up and margins by channel, floor, price and cost history, stock, sales,
     competitors, bundle and recommendations."""

@@ -501,6 +501,7 @@ def tier_prices(request):
 
 
 @tools_required
+@roles.reading_page
 def bundles(request):
     """The bundle SKUs: components, landed cost, price, margin against the floor, available stock."""
     page_obj = paginate(request, services.bundle_list(), per_page=25)

@@ -166,7 +166,8 @@ def address_normalize(address: str) -> str:
 
 
 def phone_normalize(phone: str) -> str:
-    """Without whitespace and dashes: '138-0000 0000' == '13800000000' (the selector's SQL does the same)."""
+    """Without whitespace and dashes: '138-0000 0000' == '13800000000' (stored phones are compared by the
+    hash of their digits: shopops.common.pii)."""
     return "".join((phone or "").split()).replace("-", "")
 
 

@@ -51,6 +51,7 @@ def _actions(alert: Alert) -> list:
 
 
 @roles.area_required(roles.FINANCE_AREA)
+@roles.reading_page
 def alert_list(request):
     """Live alerts counted by level, then the history with filters; export what the filters show."""
     filters = {key: request.GET.get(key, "") for key in ("status", "level", "metric", "scenario", "live")}
@@ -111,6 +112,7 @@ def alert_list(request):
 
 
 @roles.area_required(roles.FINANCE_AREA)
+@roles.reading_page
 def alert_detail(request, pk: int):
     alert = selectors.alert_get(pk=pk)
     if alert is None:

@@ -116,6 +116,7 @@ def _table_context(run) -> dict:
 
 
 @roles.area_required(roles.FINANCE_AREA)
+@roles.reading_page
 def forecast(request):
     """The forecast table of a scenario, with the actual weeks before it, the chart, the accuracy."""
     scenario = _scenario(request)
@@ -172,6 +173,7 @@ def forecast_rebuild(request):
 
 
 @roles.area_required(roles.FINANCE_AREA)
+@roles.reading_page
 def forecast_export(request):
     """The table of a scenario's newest run (actual weeks included) as CSV or XLSX."""
     scenario = _scenario(request)
@@ -236,6 +238,7 @@ def _item_links(request, items) -> list[dict]:
 
 
 @roles.area_required(roles.FINANCE_AREA)
+@roles.reading_page
 def forecast_cell(request):
     """The items behind one number of the table (scenario, week, line), paginated, each linked to its
     source; the total equals the cell."""
@@ -284,6 +287,7 @@ def forecast_cell(request):
 
 
 @roles.area_required(roles.FINANCE_AREA)
+@roles.reading_page
 def scenario_list(request):
     """The scenarios with their multipliers and the newest run's lowest balance."""
     scenarios = selectors.scenario_list()

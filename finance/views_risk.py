@@ -27,20 +27,13 @@ from shopops.common import roles
 from shopops.common.export import EXPORT_FORMATS, export_response
 from shopops.common.forms import errors_to_form
 from shopops.common.pagination import paginate, querystring_without_page
-from shopops.common.privacy import can_see_personal_data, mask_name, mask_phone
+from shopops.common.privacy import can_see_personal_data, mask_address, mask_name, mask_phone
 
 CHANGE_PERMISSION = "finance.change_orderrisk"
 
 
 def _local(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
-def mask_address(address: str) -> str:
-    """The first 6 characters (the city and district, usually), the rest hidden."""
-    if not address:
-        return ""
-    return address[:6] + "****" if len(address) > 6 else address[:1] + "****"
 
 
 def score_badge(score: int, hold_score: int) -> str:
@@ -99,6 +92,7 @@ def bad_debt_chart(rows: list) -> dict | None:
 
 
 @roles.area_required(roles.FINANCE_AREA)
+@roles.reading_page
 def risk_queue(request):
     """Held orders to review (oldest first), and the released, cancelled and all scored ones; export; the
     bad-debt rate of cash-on-delivery orders over the last 12 months."""
@@ -251,6 +245,7 @@ def _detail_context(request, risk: OrderRisk, release_form=None, cancel_form=Non
 
 
 @roles.area_required(roles.FINANCE_AREA)
+@roles.reading_page
 def risk_detail(request, pk: int):
     """One scored order: its facts, each rule's points, and (while held) the release and cancel forms."""
     risk = _risk_or_404(pk)
@@ -258,6 +253,7 @@ def risk_detail(request, pk: int):
 
 
 @roles.area_required(roles.FINANCE_AREA)
+@roles.reading_page
 def risk_for_order(request, order_id: int):
     """From the order page's hold banner: the order's risk review, or the queue if it was never scored."""
     risk = selectors.orderrisk_for_order(order_id=order_id)

@@ -38,6 +38,7 @@ from inventory.models import (
     Warehouse,
 )
 from inventory.services import MovementSpec, stock_movements_apply
+from shopops.common.audit import audit_changes, audit_record
 from shopops.common.money import ZERO, to_money
 
 Status = PurchaseOrder.Status
@@ -405,12 +406,28 @@ def supplier_lead_time_learn(*, supplier: Supplier) -> Supplier:
         return supplier
     mean = Decimal(sum(samples)) / len(samples)
     spread = Decimal(str(statistics.stdev(samples))) if len(samples) > 1 else Decimal(0)
+    before = (
+        Supplier.objects.select_for_update()
+        .filter(pk=supplier.pk)
+        .values("lead_time_days", "lead_time_spread_days")
+        .get()
+    )
     supplier.lead_time_days = int(mean.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     supplier.lead_time_spread_days = spread.quantize(DAYS, rounding=ROUND_HALF_UP)
     Supplier.objects.filter(pk=supplier.pk).update(
         lead_time_days=supplier.lead_time_days,
         lead_time_spread_days=supplier.lead_time_spread_days,
         updated_at=timezone.now(),
+    )
+    after = {
+        "lead_time_days": supplier.lead_time_days,
+        "lead_time_spread_days": supplier.lead_time_spread_days,
+    }
+    audit_record(  # a reorder setting changed by an update (no signal)
+        obj_or_model=supplier,
+        action="update",
+        changes=audit_changes(before, after),
+        additional_data={"source": "lead_time_learn", "samples": len(samples)},
     )
     return supplier
 

@@ -15,6 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from inventory.models import StockLevel, StockMovement, UnmetDemand, Warehouse
+from shopops.common.audit import AuditRecord, audit_record_many
 from shopops.common.bulk import pg_execute, rows_insert
 from shopops.common.regions import province_normalize
 
@@ -211,9 +212,40 @@ def stock_movements_apply(*, movements: list[MovementSpec], user=None) -> list[S
     if not movements:
         return []
     levels = _Levels(m.sku_id for m in movements)
-    for spec in movements:
+    adjusted = []
+    for index, spec in enumerate(movements):
+        key = (spec.sku_id, spec.warehouse_id)
+        before = levels.on_hand.get(key, 0)
         levels.move(spec, user)
-    return levels.write(fast=False)
+        if spec.kind == StockMovement.Kind.ADJUSTMENT:
+            adjusted.append((index, spec, before, levels.on_hand[key]))
+    written = levels.write(fast=False)
+    if adjusted:
+        _adjustments_audit(levels, adjusted, written, user)
+    return written
+
+
+def _adjustments_audit(levels: _Levels, adjusted: list[tuple], written: list[StockMovement], user) -> None:
+    """Stock adjustments (by hand, or a stocktake's approved variances) in the audit trail: on hand before
+    → after of the stock level, with the reason. Reservations and shipments, the order sync's hot path, are
+    in the ledger only."""
+    level_ids = {levels.pk[(spec.sku_id, spec.warehouse_id)] for _i, spec, _b, _a in adjusted}
+    names = {
+        pk: f"{sku_code} @ {warehouse_code}"
+        for pk, sku_code, warehouse_code in StockLevel.objects.filter(pk__in=level_ids).values_list(
+            "pk", "sku__code", "warehouse__code"
+        )
+    }
+    records = []
+    for index, spec, before, after in adjusted:
+        pk = levels.pk[(spec.sku_id, spec.warehouse_id)]
+        data = {"kind": spec.kind, "reason": spec.reason, "reference": spec.reference}
+        if index < len(written) and written[index].pk:
+            data["movement"] = written[index].pk
+        records.append(
+            AuditRecord(StockLevel, "update", {"on_hand": [before, after]}, pk, names.get(pk, ""), data)
+        )
+    audit_record_many(records, actor=user)
 
 
 def warehouse_route(province: str, warehouses: list[Warehouse]) -> list[int]:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from inventory import demand, forecast_jobs
 from shopops.common.jobs import job_run_record
 from shopops.common.models import JobRun
+from shopops.common.tasking import task_options
 
 FORECAST_JOB = "inventory.sku_forecast_build"
 
@@ -29,7 +30,9 @@ def forecasting_library_import(**kwargs):
     import statsforecast.models  # noqa: F401
 
 
-@shared_task(name="inventory.demand_record_build")
+@shared_task(
+    name="inventory.demand_record_build", **task_options(soft=15 * 60, hard=20 * 60, idempotent=True)
+)
 def demand_record_build(business_date: str) -> dict:
     """The demand record (DemandDay rows) of the business date."""
     day = date.fromisoformat(business_date)
@@ -41,7 +44,11 @@ def demand_record_build(business_date: str) -> dict:
     return run.detail
 
 
-@shared_task(name="inventory.sku_forecast_build", bind=True)
+@shared_task(
+    name="inventory.sku_forecast_build",
+    bind=True,
+    **task_options(soft=30 * 60, hard=35 * 60, idempotent=True),
+)
 def sku_forecast_build(
     self, business_date: str, promotions: list | None = None, chunk_size: int | None = None
 ) -> dict | None:
@@ -78,7 +85,9 @@ def sku_forecast_build(
     return self.replace(chord(header, finish))
 
 
-@shared_task(name="inventory.sku_forecast_chunk_build")
+@shared_task(
+    name="inventory.sku_forecast_chunk_build", **task_options(soft=30 * 60, hard=35 * 60, idempotent=True)
+)
 def sku_forecast_chunk_build(
     business_date: str, sku_ids: list[int], promotions: list[dict], festival_lifts: dict[str, float]
 ) -> dict:
@@ -91,7 +100,9 @@ def sku_forecast_chunk_build(
     )
 
 
-@shared_task(name="inventory.sku_forecast_finish")
+@shared_task(
+    name="inventory.sku_forecast_finish", **task_options(soft=10 * 60, hard=15 * 60, idempotent=True)
+)
 def sku_forecast_finish(details: list[dict], business_date: str, started: float | None = None) -> dict:
     """The chord's body: prune old forecasts and record the step with the chunks' summed figures."""
     day = date.fromisoformat(business_date)
@@ -106,7 +117,7 @@ def sku_forecast_finish(details: list[dict], business_date: str, started: float 
     return job_run_record(job=FORECAST_JOB, business_date=day, work=work).detail
 
 
-@shared_task(name="inventory.sku_forecast_failed")
+@shared_task(name="inventory.sku_forecast_failed", **task_options(soft=1 * 60, hard=90, idempotent=True))
 def sku_forecast_failed(business_date: str) -> None:
     """A chunk failed, so the chord's body will not run: record the step as failed for the date (the chunks
     that succeeded keep their rows; a rerun replaces them)."""
@@ -121,7 +132,7 @@ def sku_forecast_failed(business_date: str) -> None:
     )
 
 
-@shared_task(name="inventory.sku_class_build")
+@shared_task(name="inventory.sku_class_build", **task_options(soft=15 * 60, hard=20 * 60, idempotent=True))
 def sku_class_build(business_date: str) -> dict:
     """ABC (revenue, 90 days) and XYZ (demand variability) classes of the active SKUs."""
     from inventory import planning  # written alongside; imported when the step runs
@@ -138,7 +149,11 @@ def sku_class_build(business_date: str) -> dict:
 REPLENISHMENT_JOB = "inventory.replenishment_build"
 
 
-@shared_task(name="inventory.replenishment_build", bind=True)
+@shared_task(
+    name="inventory.replenishment_build",
+    bind=True,
+    **task_options(soft=30 * 60, hard=35 * 60, idempotent=True),
+)
 def replenishment_build(self, business_date: str, chunk_size: int = 1000) -> dict | None:
     """Replenishment suggestions (purchases and transfers) from the latest forecasts, classes and stock.
 
@@ -167,7 +182,9 @@ def replenishment_build(self, business_date: str, chunk_size: int = 1000) -> dic
     return self.replace(chord(header, finish))
 
 
-@shared_task(name="inventory.replenishment_chunk_build")
+@shared_task(
+    name="inventory.replenishment_chunk_build", **task_options(soft=30 * 60, hard=35 * 60, idempotent=True)
+)
 def replenishment_chunk_build(business_date: str, sku_ids: list[int], scores: dict | None = None) -> dict:
     """One chunk of the night's replenishment (replaces these SKUs' open suggestions of the date);
     `scores` are the suppliers' scores of the night (JSON: supplier ids as text)."""
@@ -180,7 +197,9 @@ def replenishment_chunk_build(business_date: str, sku_ids: list[int], scores: di
     )
 
 
-@shared_task(name="inventory.replenishment_finish")
+@shared_task(
+    name="inventory.replenishment_finish", **task_options(soft=10 * 60, hard=15 * 60, idempotent=True)
+)
 def replenishment_finish(details: list[dict], business_date: str, started: float | None = None) -> dict:
     """The chord's body: record the step with the chunks' summed counts."""
     from inventory import planning
@@ -196,7 +215,7 @@ def replenishment_finish(details: list[dict], business_date: str, started: float
     ).detail
 
 
-@shared_task(name="inventory.step_failed")
+@shared_task(name="inventory.step_failed", **task_options(soft=1 * 60, hard=90, idempotent=True))
 def step_failed(job: str, business_date: str) -> None:
     """A chunk of a fanned-out step failed, so the chord's body will not run: record the step as failed for
     the date (the chunks that succeeded keep their rows; a rerun replaces them)."""

@@ -34,6 +34,7 @@ def _attention() -> dict:
 
 
 @roles.area_required(roles.INVENTORY)
+@roles.reading_page
 def overview(request):
     """What needs attention and the KPIs, stock by warehouse, then the stock levels (filter to what cannot be
     sold)."""

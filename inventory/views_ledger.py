@@ -60,6 +60,7 @@ class LedgerFilterForm(forms.Form):
 
 
 @roles.area_required(roles.INVENTORY)
+@roles.reading_page
 def ledger_list(request):
     """The stock ledger, newest first, filtered by SKU, warehouse, kind, dates and reference."""
     form = LedgerFilterForm(request.GET)
@@ -218,6 +219,7 @@ def return_create(request):
 
 
 @roles.area_required(roles.INVENTORY)
+@roles.reading_page
 def transfer_list(request):
     transfers = ledger.transfer_list(
         status=request.GET.get("status", ""), warehouse=request.GET.get("warehouse", "")
@@ -379,6 +381,7 @@ def _line_quantities(post, prefix: str, *, blank_is_none: bool = False) -> dict[
 
 
 @roles.area_required(roles.INVENTORY)
+@roles.reading_page
 def stocktake_list(request):
     stocktakes = ledger.stocktake_list(
         status=request.GET.get("status", ""), warehouse=request.GET.get("warehouse", "")

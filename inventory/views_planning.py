@@ -247,6 +247,7 @@ def _explain(sku, warehouse_id: int | None) -> tuple[dict | None, str]:
 
 
 @roles.area_required(roles.INVENTORY)
+@roles.reading_page
 def sku_stock(request, code: str):
     try:
         sku = catalog_selectors.sku_page_get(code=code)
@@ -340,6 +341,7 @@ def sku_stock(request, code: str):
 
 
 @roles.area_required(roles.INVENTORY)
+@roles.reading_page
 def forecast_accuracy(request):
     params = request.GET
     business_date = kpis.forecast_latest_date()
@@ -420,6 +422,7 @@ def forecast_accuracy(request):
 
 
 @roles.area_required(roles.INVENTORY)
+@roles.reading_page
 def inventory_kpis(request):
     """The KPIs with value by warehouse and category, and the dead-stock or overstock list (?list=)."""
     params = request.GET

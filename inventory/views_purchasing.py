@@ -140,6 +140,7 @@ def _date_value(value) -> str:
 
 
 @roles.area_required(roles.INVENTORY)
+@roles.reading_page
 def supplier_list(request):
     params = request.GET
     suppliers = purchasing.supplier_list(search=params.get("q", "").strip(), tier=params.get("tier", ""))
@@ -233,6 +234,7 @@ def supplier_edit(request, code: str | None = None):
 
 
 @roles.area_required(roles.INVENTORY)
+@roles.reading_page
 def po_list(request):
     params = request.GET
     orders = purchasing.purchase_order_list(

@@ -252,7 +252,7 @@ class MembershipAdmin(ModelAdmin):
 
     list_display = ["customer", "tier", "tier_since", "points", "birthday"]
     list_filter = ["tier"]
-    search_fields = ["customer__external_id", "customer__name"]
+    search_fields = ["customer__external_id"]  # names are encrypted at rest: not searchable by part
     list_select_related = ["customer"]
     readonly_fields = ["customer", "tier", "tier_since", "points"]
     fields = ["customer", "tier", "tier_since", "points", "birthday"]

@@ -83,6 +83,7 @@ def calendar_figure(items: list[dict], *, start, end) -> dict | None:
 
 
 @roles.area_required(roles.MARKETING_AREA)
+@roles.reading_page
 def overview(request):
     """Promotions live and upcoming, the calendar of the next 90 days, budget burn and out-of-band
     campaigns, and the customer base per channel over the last 30 days (new and returning customers)."""

@@ -56,6 +56,7 @@ def _status_choices():
 
 
 @roles.area_required(roles.MARKETING_AREA)
+@roles.reading_page
 def campaign_list(request):
     """Campaigns (filters: kind, status, search; paginated; CSV/XLSX) and the channel ROI table of the last
     30 days (or ?days=)."""
@@ -453,6 +454,7 @@ def ad_import(request):
 
 
 @roles.area_required(roles.MARKETING_AREA)
+@roles.reading_page
 def promotion_results(request):
     filters = {k: request.GET.get(k, "").strip() for k in ("q", "kind", "order")}
     qs = result_selectors.promotion_result_list(**filters)
@@ -510,6 +512,7 @@ def promotion_results(request):
 
 
 @roles.area_required(roles.MARKETING_AREA)
+@roles.reading_page
 def promotion_result(request, code: str):
     result = result_selectors.promotion_result_get(code=code)
     if result is None:
@@ -579,6 +582,7 @@ def _decimal(value) -> Decimal:
 
 
 @roles.area_required(roles.MARKETING_AREA)
+@roles.reading_page
 def referral_list(request):
     filters = {k: request.GET.get(k, "").strip() for k in ("q", "kind", "campaign")}
     qs = referral_selectors.referral_code_list(**filters)

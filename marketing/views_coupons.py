@@ -41,6 +41,7 @@ def _status_labels() -> dict[str, str]:
 # Coupons
 # ---------------------------------------------------------------------------------------------
 @roles.area_required(roles.MARKETING_AREA)
+@roles.reading_page
 def coupon_list(request):
     """Coupons: filter by promotion, code and status (usable, inactive, used up, never used), a batch;
     paginated; export what the filters select. The latest batches below, each exportable."""
@@ -144,6 +145,7 @@ def coupon_batch_create(request):
 
 
 @roles.area_required(roles.MARKETING_AREA)
+@roles.reading_page
 def coupon_batch_export(request, pk: int):
     """A batch's codes as CSV (to hand to a channel or print)."""
     batch = selectors.coupon_batch_get(pk=pk)
@@ -191,6 +193,7 @@ def coupon_create(request):
 # Redemptions
 # ---------------------------------------------------------------------------------------------
 @roles.area_required(roles.MARKETING_AREA)
+@roles.reading_page
 def redemption_list(request):
     """Redemptions recorded from synced orders (coupon codes and flash-sale claims), accepted or refused
     with the reason; filter by promotion, status, order / coupon / customer; export."""
@@ -274,6 +277,7 @@ def claims_figure(minutes: list, *, title: str) -> dict | None:
 
 
 @roles.area_required(roles.MARKETING_AREA)
+@roles.reading_page
 def flash_sale_list(request):
     """Flash-sale monitor: per sale the pool, units held (not yet expired), converted by orders,
     remaining, claims per minute; the claims-per-minute chart of the chosen sale (default: the first

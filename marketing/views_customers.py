@@ -141,6 +141,7 @@ def _segment_figure(segments: list[dict]) -> dict:
 
 
 @roles.area_required(roles.MARKETING_AREA)
+@roles.reading_page
 def segment_grid(request):
     """The R×F grid of the last RFM build (customers and value per cell, coloured by segment) and one
     row per segment: customers, share, value, average recency, orders and spend."""
@@ -171,6 +172,7 @@ def _score(value: str) -> int | None:
 
 
 @roles.area_required(roles.MARKETING_AREA)
+@roles.reading_page
 def segment_customers(request, segment: str):
     """One segment's customers (or one R×F cell of it: ?r=&f=), most valuable first; CSV/XLSX export."""
     if segment not in rfm.SEGMENTS:
@@ -292,6 +294,7 @@ def _customers_export(rows, fmt: str, *, filename: str, show_personal: bool, tre
 
 
 @roles.area_required(roles.MARKETING_AREA)
+@roles.reading_page
 def winback_list(request):
     """Customers silent for more than the win-back days, high-value first: one-to-one offers for frequent
     buyers (F ≥ 3) and high value (M ≥ 4), a batch promotion for the others. CSV/XLSX export."""
@@ -335,6 +338,7 @@ def winback_list(request):
 
 
 @roles.area_required(roles.MARKETING_AREA)
+@roles.reading_page
 def birthday_list(request):
     """Members whose birthday is in the next 30 days, soonest first (for birthday gifts); CSV/XLSX."""
     params = request.GET
@@ -426,6 +430,8 @@ def membership_page(request):
     table_errors: list[str] = []
     status = 200
     if request.method == "POST":
+        if not (can_edit_tiers or can_edit_settings):
+            raise PermissionDenied  # a role that only reads (the manager): every POST, whatever its action
         action = request.POST.get("action")
         if action == "tiers":
             if not can_edit_tiers:

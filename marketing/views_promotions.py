@@ -108,6 +108,7 @@ def promotion_status(promotion: Promotion, now: datetime) -> str:
 
 
 @roles.area_required(roles.MARKETING_AREA)
+@roles.reading_page
 def promotion_list(request):
     """Promotions: filter by status (live / upcoming / ended / draft), kind and text; export CSV or XLSX."""
     params = request.GET
@@ -255,6 +256,7 @@ def saved_promotion_warnings(promotion: Promotion) -> list[str]:
 
 
 @roles.area_required(roles.MARKETING_AREA)
+@roles.reading_page
 def promotion_detail(request, code: str):
     """One promotion: its rule (kind, parameters, scope, schedule, limits), its usage (times used,
     customers, redemptions accepted and refused, discount recorded), coupons, flash-sale units."""

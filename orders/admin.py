@@ -2,6 +2,7 @@ from django.contrib import admin
 from unfold.admin import ModelAdmin, TabularInline
 
 from orders.models import Channel, Customer, Order, OrderLine
+from shopops.common import pii
 
 
 @admin.register(Channel)
@@ -21,7 +22,15 @@ class ChannelAdmin(ModelAdmin):
 class CustomerAdmin(ModelAdmin):
     list_display = ["external_id", "channel", "name", "province"]
     list_filter = ["channel"]
-    search_fields = ["external_id", "name"]
+    search_fields = ["external_id"]
+    search_help_text = "External id, or a whole name, phone or email (personal data is encrypted)."
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, duplicates = super().get_search_results(request, queryset, search_term)
+        personal = pii.hash_match(search_term.strip())
+        if personal is not None:
+            queryset |= self.model.objects.filter(personal)
+        return queryset, duplicates
 
 
 class OrderLineInline(TabularInline):

@@ -76,6 +76,9 @@ def channel_update(
         changes["webhook_secret"] = _secret_check(webhook_secret)
     elif clear_secret:
         changes["webhook_secret"] = ""
-    Channel.objects.filter(pk=channel.pk).update(**changes)
-    channel.refresh_from_db()
+    # A save (not a queryset update) so that the audit trail records the change, before and after.
+    channel = Channel.objects.select_for_update().get(pk=channel.pk)
+    for name, value in changes.items():
+        setattr(channel, name, value)
+    channel.save(update_fields=list(changes))
     return channel

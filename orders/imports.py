@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from orders.models import Channel, Order, OrderException
 from orders.schemas import MAX_ORDERS_PER_SYNC, OrderIn, order_parse
 from orders.services import SyncResult, order_sync, order_total_expected
+from shopops.common import pii
 from shopops.common.csv_import import RowError, csv_rows
 from shopops.common.money import to_money
 
@@ -361,7 +362,11 @@ def _groups(text: str, errors: list[RowError]) -> tuple[list[_Group], int]:
 
 def _order_raw(group: _Group, currency: str) -> dict:
     v = group.values
-    customer_id = v.get("customer_id") or v.get("phone")  # exports without buyer ids: the phone number
+    customer_id = v.get("customer_id")
+    if not customer_id and pii.pii_hash("phone", v.get("phone")):
+        # Exports without buyer ids: the phone number identifies the buyer — by its keyed hash, never in
+        # clear (external ids are not encrypted).
+        customer_id = f"tel:{pii.pii_hash('phone', v.get('phone'))}"
     customer = None
     if customer_id:
         customer = {

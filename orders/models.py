@@ -2,6 +2,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from shopops.common import pii
 from shopops.common.models import TimeStampedModel
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -64,11 +65,24 @@ class Customer(TimeStampedModel):
         Channel, verbose_name=_("channel"), on_delete=models.PROTECT, related_name="customers", db_index=False
     )
     external_id = models.CharField(_("external id"), max_length=100)
-    name = models.CharField(_("name"), max_length=200, blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
-    email = models.EmailField(_("email"), blank=True)
+    # Personal data, encrypted at rest (shopops.common.pii); each with a keyed hash for exact search.
+    name = pii.EncryptedCharField(_("name"), max_length=200, blank=True)
+    phone = pii.EncryptedCharField(_("phone"), max_length=40, blank=True)
+    email = pii.EncryptedEmailField(_("email"), blank=True)
+    name_hash = models.CharField(
+        _("name hash"), max_length=32, blank=True, default="", db_default="", editable=False
+    )
+    phone_hash = models.CharField(
+        _("phone hash"), max_length=32, blank=True, default="", db_default="", editable=False
+    )
+    email_hash = models.CharField(
+        _("email hash"), max_length=32, blank=True, default="", db_default="", editable=False
+    )
     province = models.CharField(_("province"), max_length=30, blank=True)
     first_order_at = models.DateTimeField(_("first order at"), null=True, blank=True)
+
+    # Encrypted field -> the kind of its hash (pii.normalize); the hash column is "<field>_hash".
+    PII_FIELDS = {"name": "name", "phone": "phone", "email": "email"}
 
     class Meta:
         verbose_name = _("customer")
@@ -76,9 +90,29 @@ class Customer(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["channel", "external_id"], name="customer_channel_external_uniq"),
         ]
+        indexes = [
+            models.Index(fields=["phone_hash"], name="customer_phone_hash"),
+            models.Index(fields=["email_hash"], name="customer_email_hash"),
+            models.Index(fields=["name_hash"], name="customer_name_hash"),
+        ]
 
     def __str__(self):
         return f"{self.channel_id}:{self.external_id}"
+
+    def save(self, *args, **kwargs):
+        kwargs["update_fields"] = pii_hashes_fill(self, kwargs.get("update_fields"))
+        super().save(*args, **kwargs)
+
+
+def pii_hashes_fill(obj, update_fields=None):
+    """Set the hash columns of `obj`'s encrypted fields from their values (before a save); with
+    `update_fields`, the hashes of the fields saved are saved too."""
+    fields = obj.PII_FIELDS if update_fields is None else [f for f in obj.PII_FIELDS if f in update_fields]
+    for field in fields:
+        setattr(obj, f"{field}_hash", pii.pii_hash(obj.PII_FIELDS[field], getattr(obj, field)))
+    if update_fields is None:
+        return None
+    return set(update_fields) | {f"{field}_hash" for field in fields}
 
 
 class Order(TimeStampedModel):
@@ -131,7 +165,10 @@ class Order(TimeStampedModel):
     payment_method = models.CharField(_("payment method"), max_length=30, blank=True)
     province = models.CharField(_("province"), max_length=30, blank=True)
     city = models.CharField(_("city"), max_length=60, blank=True)
-    address = models.CharField(_("address"), max_length=300, blank=True)
+    address = pii.EncryptedCharField(_("address"), max_length=300, blank=True)
+    address_hash = models.CharField(
+        _("address hash"), max_length=32, blank=True, default="", db_default="", editable=False
+    )
     payload_hash = models.CharField(
         _("payload hash"),
         max_length=64,
@@ -165,10 +202,17 @@ class Order(TimeStampedModel):
             models.Index(fields=["customer", "placed_at"], name="order_customer_placed"),
             models.Index(fields=["status", "placed_at"], name="order_status_placed"),
             models.Index(fields=["updated_at"], name="order_updated_at"),
+            models.Index(fields=["address_hash"], name="order_address_hash"),
         ]
+
+    PII_FIELDS = {"address": "address"}
 
     def __str__(self):
         return f"{self.channel_id}:{self.external_id}"
+
+    def save(self, *args, **kwargs):
+        kwargs["update_fields"] = pii_hashes_fill(self, kwargs.get("update_fields"))
+        super().save(*args, **kwargs)
 
 
 class OrderLine(models.Model):

@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from orders.models import ExchangeRate
+from shopops.common.audit import AuditRecord, audit_record_many
 
 
 def rates_for(*, pairs: set[tuple[str, date]]) -> dict[tuple[str, date], Decimal | None]:
@@ -356,8 +357,33 @@ def rates_import(*, rows: Iterable[Mapping] | TextIO, apply: bool = False) -> Ra
             update_fields=["rate_to_shop_currency", "updated_at"],
             batch_size=1000,
         )
+        _rates_audit([change for change in result.changes if change.action != RateChange.UNCHANGED])
     result.applied = True
     return result
+
+
+def _rates_audit(changes: list[RateChange]) -> None:
+    """The audit trail's entries for an upsert of rates (a bulk write: no signal), old → new rate."""
+    if not changes:
+        return
+    ids = {
+        (currency, day): pk
+        for pk, currency, day in ExchangeRate.objects.filter(
+            currency__in={c.currency for c in changes}, date__in={c.date for c in changes}
+        ).values_list("pk", "currency", "date")
+    }
+    audit_record_many(
+        [
+            AuditRecord(
+                ExchangeRate,
+                change.action,  # "create" or "update"
+                {"rate_to_shop_currency": [change.old_rate, change.new_rate]},
+                ids[(change.currency, change.date)],
+                f"{change.date} {change.currency} {change.new_rate}",
+            )
+            for change in changes
+        ]
+    )
 
 
 def exchange_rate_list(

@@ -22,6 +22,7 @@ from orders.models import (
     OrderLine,
     OrderSkuDayFact,
 )
+from shopops.common import pii
 from shopops.common.dates import day_range
 from shopops.common.money import ZERO, to_money
 
@@ -70,12 +71,10 @@ def order_list(
     if province:
         qs = qs.filter(province=province)
     if search:
-        qs = qs.filter(
-            Q(external_id__icontains=search)
-            | Q(customer__name__icontains=search)
-            | Q(customer__phone__contains=search)
-            | Q(customer__external_id=search)
-        )
+        # Names, phones and emails are encrypted: they match exactly, through their hashes.
+        match = Q(external_id__icontains=search) | Q(customer__external_id=search)
+        personal = pii.hash_match(search, prefix="customer__")
+        qs = qs.filter(match | personal if personal is not None else match)
     if exception == EXCEPTION_ANY or exception in OrderException.Kind.values:
         open_ones = OrderException.objects.filter(order=OuterRef("pk"), resolved_at__isnull=True)
         if exception != EXCEPTION_ANY:
@@ -450,11 +449,13 @@ def order_api_filters(params) -> tuple[dict, dict]:
     for name in ("channel", "status"):
         if params.get(name):
             filters[name] = params[name]
+        elif name in params:
+            errors[name] = ["This field may not be blank."]
     if filters.get("status") and filters["status"] not in Order.Status.values:
         errors["status"] = [f"Unknown status '{filters['status']}'."]
     for name in ("updated_since", "placed_from", "placed_to"):
         raw = params.get(name)
-        if not raw:
+        if raw is None:
             continue
         try:
             value = parse_datetime(raw)
@@ -466,8 +467,19 @@ def order_api_filters(params) -> tuple[dict, dict]:
         if value is None or (isinstance(value, datetime) and timezone.is_naive(value)):
             errors[name] = ["Expected YYYY-MM-DD or an ISO 8601 date-time with a time zone offset."]
         else:
-            filters[name] = value
+            filters[name] = _as_utc(value)
     return filters, errors
+
+
+def _as_utc(value):
+    """An aware date-time in UTC: PostgreSQL refuses offsets beyond ±15:59 (+22:28 is valid ISO 8601), and a
+    moment before year 1 or after 9999 in UTC is as good as the first or last one for a filter."""
+    from datetime import UTC, datetime
+
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return (datetime.min if value.year < 5000 else datetime.max).replace(tzinfo=UTC)
 
 
 def sku_sales_windows(*, end_date: date) -> list[dict]:
@@ -666,3 +678,31 @@ def order_date_span() -> tuple[date, date] | None:
     if span["first"] is None:
         return None
     return timezone.localtime(span["first"]).date(), timezone.localtime(span["last"]).date()
+
+
+def customer_export(*, customer_id: int) -> dict:
+    """Everything orders holds about one customer, in clear, for a personal-data request: the customer, and
+    their orders with lines, events and exceptions."""
+    from shopops.common.privacy import records
+
+    orders = Order.objects.filter(customer_id=customer_id).order_by("placed_at", "id")
+    order_ids = list(orders.values_list("id", flat=True))
+    return {
+        "customer": records(Customer.objects.filter(pk=customer_id))[0],
+        "orders": records(orders),
+        "order_lines": records(OrderLine.objects.filter(order_id__in=order_ids).order_by("order_id", "id")),
+        "order_events": records(OrderEvent.objects.filter(order_id__in=order_ids).order_by("order_id", "id")),
+        "order_exceptions": records(
+            OrderException.objects.filter(order_id__in=order_ids).order_by("order_id", "id")
+        ),
+    }
+
+
+def customer_personal_values(*, customer_id: int) -> list[str]:
+    """The customer's personal data in clear (name, phone, email, their orders' addresses): what other apps
+    scrub from free text when the customer is erased."""
+    customer = Customer.objects.get(pk=customer_id)
+    addresses = (
+        Order.objects.filter(customer_id=customer_id).exclude(address="").values_list("address", flat=True)
+    )
+    return [customer.name, customer.phone, customer.email, *addresses]

@@ -31,8 +31,11 @@ from orders import facts
 from orders.models import Channel, Customer, Order, OrderAllocation, OrderEvent, OrderException, OrderLine
 from orders.rates import rates_for
 from orders.schemas import OrderIn, order_hash
+from shopops.common import pii
+from shopops.common.audit import audit_changes, audit_record
 from shopops.common.bulk import pg_execute, rows_insert, rows_insert_with_ids, rows_update
 from shopops.common.money import to_money
+from shopops.common.outbox import enqueue
 from shopops.common.regions import province_is_known, province_normalize
 
 logger = logging.getLogger(__name__)
@@ -435,8 +438,8 @@ def order_sync_followups_enqueue(*, order_ids: list[int]) -> None:
         if task is None:
             logger.error("order sync follow-up task %s is not registered", name)
             continue
-        try:
-            task.delay(list(order_ids))
+        try:  # the outbox: written now, published without blocking (a broker outage leaves it pending)
+            enqueue(task.name, list(order_ids))
         except Exception:  # a follow-up never undoes the committed sync
             logger.exception("order sync follow-up %s failed for %d orders", name, len(order_ids))
 
@@ -480,6 +483,7 @@ ORDER_UPDATE_FIELDS = [
     "province",
     "city",
     "address",
+    "address_hash",
     "shipping_fee",
     "tax",
     "order_discount",
@@ -547,6 +551,7 @@ def _order_values(
         "province": _province(item),
         "city": o.city,
         "address": o.address,
+        "address_hash": pii.pii_hash("address", o.address),
         "shipping_fee": o.shipping_fee,
         "tax": o.tax,
         "order_discount": o.order_discount,
@@ -650,18 +655,26 @@ def _reservations_settle(release_orders: set[int], ship_orders: set[int], refere
 
 
 def _customers_upsert(channel: Channel, items: list[_Prepared], now) -> dict[str, int]:
-    """Customers by (channel, external_id): create the new, update changed details; returns ids."""
+    """Customers by (channel, external_id): create the new, update changed details; returns ids.
+
+    Names, phones and emails are stored encrypted (shopops.common.pii): whether they changed is decided on
+    their keyed hashes and the province, so the stored values are never decrypted here. A change that
+    normalises away (spacing or case of a name or email, a phone's separators) leaves the stored value."""
     incoming: dict[str, tuple] = {}
     first_seen: dict[str, object] = {}
     for item in items:
         c = item.data.customer
         if c is None:
             continue
+        name, phone, email = c.name or "", c.phone or "", c.email or ""
         incoming[c.external_id] = (
-            c.name or "",
-            c.phone or "",
-            c.email or "",
+            pii.pii_hash("name", name),
+            pii.pii_hash("phone", phone),
+            pii.pii_hash("email", email),
             province_normalize(c.province or ""),
+            name,
+            phone,
+            email,
         )
         placed = item.data.placed_at
         if c.external_id not in first_seen or placed < first_seen[c.external_id]:
@@ -670,7 +683,7 @@ def _customers_upsert(channel: Channel, items: list[_Prepared], now) -> dict[str
         return {}
     if connection.vendor == "postgresql":
         return _customers_upsert_pg(channel, incoming, first_seen, now)
-    fields = ("id", "external_id", "name", "phone", "email", "province", "first_order_at")
+    fields = ("id", "external_id", "name_hash", "phone_hash", "email_hash", "province", "first_order_at")
     current = {
         row[1]: row
         for row in Customer.objects.filter(channel=channel, external_id__in=incoming).values_list(*fields)
@@ -679,17 +692,7 @@ def _customers_upsert(channel: Channel, items: list[_Prepared], now) -> dict[str
     if missing:
         rows_insert(
             Customer,
-            [
-                "channel",
-                "external_id",
-                "name",
-                "phone",
-                "email",
-                "province",
-                "first_order_at",
-                "created_at",
-                "updated_at",
-            ],
+            ["channel", "external_id", *CUSTOMER_DETAILS, "first_order_at", "created_at", "updated_at"],
             [(channel.pk, ext, *incoming[ext], first_seen[ext], now, now) for ext in missing],
             ignore_conflicts=True,
         )
@@ -705,32 +708,55 @@ def _customers_upsert(channel: Channel, items: list[_Prepared], now) -> dict[str
     for ext, details in incoming.items():
         pk, _, *old, first = current[ext]
         new_first = first_seen[ext] if first is None or first_seen[ext] < first else first
-        if list(details) != old or new_first != first:
+        if list(details[:4]) != old or new_first != first:
             changed.append((pk, *details, new_first, now))
-    rows_update(Customer, ["name", "phone", "email", "province", "first_order_at", "updated_at"], changed)
+    rows_update(Customer, [*CUSTOMER_DETAILS, "first_order_at", "updated_at"], changed)
     return {ext: row[0] for ext, row in current.items()}
 
 
+# The order of the incoming customer details (hashes first: they decide whether anything changed).
+CUSTOMER_DETAILS = ["name_hash", "phone_hash", "email_hash", "province", "name", "phone", "email"]
+
 CUSTOMER_INSERT_SQL = """
 INSERT INTO orders_customer
-    (channel_id, external_id, name, phone, email, province, first_order_at, created_at, updated_at)
-SELECT %(channel)s, v.external_id, v.name, v.phone, v.email, v.province, v.first_order_at, %(now)s, %(now)s
-FROM unnest(%(external_id)s::varchar[], %(name)s::varchar[], %(phone)s::varchar[], %(email)s::varchar[],
+    (channel_id, external_id, name, phone, email, name_hash, phone_hash, email_hash, province, first_order_at,
+     created_at, updated_at)
+SELECT %(channel)s, v.external_id, v.name, v.phone, v.email, v.name_hash, v.phone_hash, v.email_hash,
+       v.province, v.first_order_at, %(now)s, %(now)s
+FROM unnest(%(external_id)s::varchar[], %(name)s::text[], %(phone)s::text[], %(email)s::text[],
+            %(name_hash)s::varchar[], %(phone_hash)s::varchar[], %(email_hash)s::varchar[],
             %(province)s::varchar[], %(first)s::timestamptz[])
-     AS v(external_id, name, phone, email, province, first_order_at)
+     AS v(external_id, name, phone, email, name_hash, phone_hash, email_hash, province, first_order_at)
 ORDER BY v.external_id
 ON CONFLICT (channel_id, external_id) DO NOTHING
 """
 
 CUSTOMER_UPDATE_SQL = """
 UPDATE orders_customer AS c
-SET name = v.name, phone = v.phone, email = v.email, province = v.province,
+SET name = v.name, phone = v.phone, email = v.email, name_hash = v.name_hash, phone_hash = v.phone_hash,
+    email_hash = v.email_hash, province = v.province,
     first_order_at = LEAST(c.first_order_at, v.first_order_at), updated_at = %(now)s
-FROM unnest(%(id)s::bigint[], %(name)s::varchar[], %(phone)s::varchar[], %(email)s::varchar[],
+FROM unnest(%(id)s::bigint[], %(name)s::text[], %(phone)s::text[], %(email)s::text[],
+            %(name_hash)s::varchar[], %(phone_hash)s::varchar[], %(email_hash)s::varchar[],
             %(province)s::varchar[], %(first)s::timestamptz[])
-     AS v(id, name, phone, email, province, first_order_at)
+     AS v(id, name, phone, email, name_hash, phone_hash, email_hash, province, first_order_at)
 WHERE c.id = v.id
 """
+
+
+def _customer_params(incoming: dict, keys: list[str]) -> dict:
+    """The detail arrays of CUSTOMER_INSERT_SQL / CUSTOMER_UPDATE_SQL: personal data encrypted here, in
+    Python, before the SQL (the database never sees it in clear)."""
+    rows = [incoming[k] for k in keys]
+    return {
+        "name_hash": [r[0] for r in rows],
+        "phone_hash": [r[1] for r in rows],
+        "email_hash": [r[2] for r in rows],
+        "province": [r[3] for r in rows],
+        "name": [pii.encrypt(r[4]) for r in rows],
+        "phone": [pii.encrypt(r[5]) for r in rows],
+        "email": [pii.encrypt(r[6]) for r in rows],
+    }
 
 
 def _customers_upsert_pg(channel: Channel, incoming: dict, first_seen: dict, now) -> dict[str, int]:
@@ -741,8 +767,9 @@ def _customers_upsert_pg(channel: Channel, incoming: dict, first_seen: dict, now
 
     def current(keys: list[str]) -> dict[str, tuple]:
         rows = pg_execute(
-            "SELECT c.id, c.external_id, c.name, c.phone, c.email, c.province, c.first_order_at "
-            "FROM unnest(%s::varchar[]) AS e(external_id) CROSS JOIN LATERAL ("  # an index probe per id
+            "SELECT c.id, c.external_id, c.name_hash, c.phone_hash, c.email_hash, c.province, "
+            "c.first_order_at FROM unnest(%s::varchar[]) AS e(external_id) "
+            "CROSS JOIN LATERAL ("  # an index probe per id
             "SELECT * FROM orders_customer WHERE channel_id = %s AND external_id = e.external_id "
             "LIMIT 1) AS c",
             [keys, channel.pk],
@@ -758,10 +785,7 @@ def _customers_upsert_pg(channel: Channel, incoming: dict, first_seen: dict, now
                 "channel": channel.pk,
                 "now": now,
                 "external_id": missing,
-                "name": [incoming[k][0] for k in missing],
-                "phone": [incoming[k][1] for k in missing],
-                "email": [incoming[k][2] for k in missing],
-                "province": [incoming[k][3] for k in missing],
+                **_customer_params(incoming, missing),
                 "first": [first_seen[k] for k in missing],
             },
         )
@@ -769,7 +793,7 @@ def _customers_upsert_pg(channel: Channel, incoming: dict, first_seen: dict, now
     changed = sorted(
         row
         for ext, row in found.items()
-        if tuple(row[2:6]) != incoming[ext] or row[6] is None or first_seen[ext] < row[6]
+        if tuple(row[2:6]) != incoming[ext][:4] or row[6] is None or first_seen[ext] < row[6]
     )
     if changed:
         # An UPDATE … FROM visits rows in whatever order its join produces: lock them in id order first,
@@ -785,10 +809,7 @@ def _customers_upsert_pg(channel: Channel, incoming: dict, first_seen: dict, now
             {
                 "now": now,
                 "id": [row[0] for row in changed],
-                "name": [incoming[row[1]][0] for row in changed],
-                "phone": [incoming[row[1]][1] for row in changed],
-                "email": [incoming[row[1]][2] for row in changed],
-                "province": [incoming[row[1]][3] for row in changed],
+                **_customer_params(incoming, [row[1] for row in changed]),
                 "first": [first_seen[row[1]] for row in changed],
             },
         )
@@ -855,11 +876,18 @@ def order_after_sales_mark(
         order = Order.objects.select_for_update().get(pk=order_id)
         facts_before = facts.facts_capture(order_ids=[order.pk])
         before = order.status
+        audited = {"status": order.status, "refund_amount": order.refund_amount}
         if not (before == S.REFUNDED and status == S.RETURNED):
             order.status = status
         order.refund_amount = to_money(order.refund_amount + refund_amount)
         order.closed_at = order.closed_at or at
         order.save(update_fields=["status", "refund_amount", "closed_at", "updated_at"])
+        audit_record(  # refunds are audited explicitly: orders are not registered (the sync is hot)
+            obj_or_model=order,
+            action="update",
+            changes=audit_changes(audited, {"status": order.status, "refund_amount": order.refund_amount}),
+            additional_data={"source": "after_sales", "detail": detail[:200]},
+        )
         facts.facts_refresh(order_ids=[order.pk], before=facts_before)
         OrderEvent.objects.create(
             order_id=order.pk,
@@ -983,3 +1011,21 @@ def order_facts_rebuild(*, start: date, end: date) -> dict:
 def order_facts_check(*, start: date, end: date) -> list[str]:
     """Differences between the stored order facts of [start, end) and a fresh computation."""
     return facts.facts_compare(start=start, end=end)
+
+
+@transaction.atomic
+def customer_personal_erase(*, customer_id: int) -> dict:
+    """Anonymise a customer (a personal-data erasure request): name → "erased-<id>", phone and email
+    cleared, their orders' shipping addresses cleared, every hash cleared. The orders themselves — status,
+    dates, lines, totals, refunds, province and city — stay exactly as they were, so the KPIs and the
+    finance figures do not move. Returns counts."""
+    from shopops.common.privacy import erased_name
+
+    customer = Customer.objects.select_for_update().get(pk=customer_id)
+    customer.name, customer.phone, customer.email = erased_name(customer_id), "", ""
+    customer.save(update_fields=["name", "phone", "email", "updated_at"])
+    customer.name_hash = ""  # the placeholder name is not the customer's: not searchable as one
+    Customer.objects.filter(pk=customer_id).update(name_hash="")
+    orders = Order.objects.filter(customer_id=customer_id).exclude(address="", address_hash="")
+    addresses = orders.update(address="", address_hash="")
+    return {"customers": 1, "order_addresses": addresses}

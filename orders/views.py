@@ -23,7 +23,7 @@ from shopops.common import roles
 from shopops.common.dates import parse_iso_date
 from shopops.common.export import EXPORT_FORMATS, export_response
 from shopops.common.pagination import paginate, querystring_without_page
-from shopops.common.privacy import can_see_personal_data, mask_name, mask_phone
+from shopops.common.privacy import can_see_personal_data, mask_address, mask_email, mask_phone
 
 # Who may act on the desk (POST): resolve exceptions, scan for late orders.
 DESK_WRITERS = frozenset({roles.OPERATIONS, roles.ADMIN})
@@ -37,7 +37,7 @@ ORDER_SORTS = {
     "external_id": "external_id",
     "channel": "channel__code",
     "status": "status",
-    "customer": "customer__name",
+    "customer": "customer__external_id",  # names are encrypted at rest: they cannot be sorted in SQL
     "province": "province",
     "total": "total_shop",  # totals in different currencies compare in the shop currency
 }
@@ -122,18 +122,11 @@ def _safe_next(request, url: str | None, default: str) -> str:
     return default
 
 
-def _mask_email(email: str) -> str:
-    """wangfang@example.com → w*******@example.com"""
-    if not email:
-        return ""
-    local, at, domain = email.partition("@")
-    return f"{mask_name(local)}{at}{domain}"
-
-
 # --- orders ---------------------------------------------------------------------------------------------
 
 
 @roles.area_required(roles.ORDERS)
+@roles.reading_page
 def overview(request):
     """The order desk list: filters (incl. open exceptions), search, sort, export, pages."""
     params = request.GET
@@ -212,6 +205,7 @@ def overview(request):
 
 
 @roles.area_required(roles.ORDERS)
+@roles.reading_page
 def order_detail(request, pk: int):
     """One order: lines and where their units are held, totals, customer, timeline, exceptions."""
     try:
@@ -243,6 +237,7 @@ def order_detail(request, pk: int):
             "phone": (order.customer.phone if show_personal else mask_phone(order.customer.phone))
             if order.customer
             else "",
+            "address": order.address if show_personal else mask_address(order.address),
         },
     )
 
@@ -406,6 +401,7 @@ def exception_resolve(request, pk: int):
 
 
 @roles.area_required(roles.ORDERS)
+@roles.reading_page
 def customer_detail(request, pk: int):
     """A customer: lifetime value, order count, first and last order, and their orders."""
     try:
@@ -429,8 +425,12 @@ def customer_detail(request, pk: int):
             "page_obj": page_obj,
             "query": querystring_without_page(request),
             "phone": customer.phone if show_personal else mask_phone(customer.phone),
-            "email": customer.email if show_personal else _mask_email(customer.email),
+            "email": customer.email if show_personal else mask_email(customer.email),
             "show_personal": show_personal,
+            # Personal-data requests (export, erasure) are the admin's (shopops.privacy).
+            "privacy_url": reverse("privacy:customer", args=[customer.pk])
+            if roles.ADMIN in roles.user_roles(request.user)
+            else "",
         },
     )
 
@@ -439,6 +439,7 @@ def customer_detail(request, pk: int):
 
 
 @roles_required(CHANNEL_READERS)
+@roles.reading_page
 def channel_list(request):
     """Channels with their fee rates and settlement terms; whether a webhook secret is set, not its value."""
     return render(

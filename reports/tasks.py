@@ -6,9 +6,10 @@ from celery import shared_task
 
 from reports import services
 from shopops.common.jobs import job_run_record
+from shopops.common.tasking import task_options
 
 
-@shared_task(name="reports.sales_rollup_build")
+@shared_task(name="reports.sales_rollup_build", **task_options(soft=15 * 60, hard=20 * 60, idempotent=True))
 def sales_rollup_build(business_date: str) -> dict:
     day = date.fromisoformat(business_date)
     run = job_run_record(

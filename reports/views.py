@@ -12,6 +12,7 @@ CHART_DAYS = 90
 
 
 @roles.area_required(roles.HOME)
+@roles.reading_page
 def home(request):
     today = shop_today()
     frame = selectors.daily_gmv_by_channel(start=today - timedelta(days=CHART_DAYS), end=today)
@@ -33,6 +34,7 @@ def home(request):
 
 
 @roles.area_required(roles.REPORTS)
+@roles.reading_page
 def overview(request):
     today = shop_today()
     weeks = selectors.weekly_sales(today=today, weeks=12)

@@ -111,8 +111,8 @@ def _category_view(*, start, end, channel_id, category_id) -> dict | None:
     }
 
 
-@require_safe
 @roles.area_required(roles.REPORTS)
+@require_safe  # under the area check: a role outside reports gets 403
 def explorer(request):
     """Every order KPI over the chosen period with changes, charts and the series; ?export=csv|xlsx gives the
     series rows with every KPI."""
@@ -212,8 +212,8 @@ def _anomaly_export(anomalies: list, *, filename: str, fmt: str):
     )
 
 
-@require_safe
 @roles.area_required(roles.REPORTS)
+@require_safe  # under the area check: a role outside reports gets 403
 def anomaly_page(request):
     """Days whose GMV, orders, AOV or net sales left the expected band (last 28 days by default), each with
     the channels and categories that moved most; paginated; ?export=csv|xlsx."""

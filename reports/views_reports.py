@@ -135,21 +135,25 @@ def _report_generate(request, kind: str):
 
 
 @roles.area_required(roles.REPORTS)
+@roles.reading_page
 def weekly_list(request):
     return _report_list(request, ReportKind.WEEKLY)
 
 
 @roles.area_required(roles.REPORTS)
+@roles.reading_page
 def weekly_detail(request, week: str):
     return _report_detail(request, ReportKind.WEEKLY, week)
 
 
 @roles.area_required(roles.REPORTS)
+@roles.reading_page
 def weekly_pdf(request, week: str):
     return _report_pdf(ReportKind.WEEKLY, week)
 
 
 @roles.area_required(roles.REPORTS)
+@roles.reading_page
 def weekly_xlsx(request, week: str):
     return _report_xlsx(ReportKind.WEEKLY, week)
 
@@ -161,21 +165,25 @@ def weekly_generate(request):
 
 
 @roles.area_required(roles.REPORTS)
+@roles.reading_page
 def daily_list(request):
     return _report_list(request, ReportKind.DAILY)
 
 
 @roles.area_required(roles.REPORTS)
+@roles.reading_page
 def daily_detail(request, day: str):
     return _report_detail(request, ReportKind.DAILY, day)
 
 
 @roles.area_required(roles.REPORTS)
+@roles.reading_page
 def daily_pdf(request, day: str):
     return _report_pdf(ReportKind.DAILY, day)
 
 
 @roles.area_required(roles.REPORTS)
+@roles.reading_page
 def daily_xlsx(request, day: str):
     return _report_xlsx(ReportKind.DAILY, day)
 

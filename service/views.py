@@ -127,6 +127,7 @@ def first_response_figure(rows: list[dict]) -> dict:
 
 
 @roles.area_required(roles.SERVICE)
+@roles.reading_page
 def overview(request):
     """What needs attention today, then the figures of the last 7 / 30 days and the charts."""
     data = overview_selectors.service_overview()

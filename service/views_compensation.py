@@ -40,6 +40,7 @@ def _local(value) -> str:
 
 
 @roles.area_required(roles.SERVICE)
+@roles.reading_page
 def compensation_list(request):
     """The compensation log: filter by status, problem, remedy, ticket and period; export. Supervisors see
     the pending approvals first. The standard and each role's limit below."""

@@ -10,18 +10,14 @@ from orders.models import Customer
 from service.selectors import customers as selectors
 from shopops.common import roles
 from shopops.common.pagination import paginate, querystring_without_page
-from shopops.common.privacy import can_see_personal_data, mask_name, mask_phone
+from shopops.common.privacy import can_see_personal_data, mask_email, mask_name, mask_phone
 
 ORDERS_PAGE_SIZE = 20
 RECENT_ROWS = selectors.RECENT_ROWS
 
 
-def _mask_email(email: str) -> str:
-    local, at, domain = email.partition("@")
-    return f"{mask_name(local)}{at}{domain}"
-
-
 @roles.area_required(roles.SERVICE)
+@roles.reading_page
 def customer_detail(request, pk: int):
     """The orders are paginated; the service lists show the latest 20 each with their totals."""
     try:
@@ -43,7 +39,7 @@ def customer_detail(request, pk: int):
             "customer": customer,
             "name": customer.name if show_personal else mask_name(customer.name),
             "phone": customer.phone if show_personal else mask_phone(customer.phone),
-            "email": customer.email if show_personal else _mask_email(customer.email),
+            "email": customer.email if show_personal else mask_email(customer.email),
             "show_personal": show_personal,
             "profile": selectors.customer_marketing_profile(customer=customer) or selectors.PROFILE_BLANK,
             "summary": order_selectors.customer_summary(customer=customer),
@@ -57,5 +53,8 @@ def customer_detail(request, pk: int):
             "surveys": selectors.customer_surveys(customer=customer)[:RECENT_ROWS],
             "recent_rows": RECENT_ROWS,
             "orders_url": reverse("orders:customer-detail", args=[customer.pk]),
+            "privacy_url": reverse("privacy:customer", args=[customer.pk])
+            if roles.ADMIN in roles.user_roles(request.user)
+            else "",
         },
     )

@@ -69,6 +69,7 @@ def _decorate(items, bounds) -> None:
 
 
 @roles.area_required(roles.SERVICE)
+@roles.reading_page
 def feedback_list(request):
     """Feedback, newest first: source, channel, urgency, sentiment band, SKU, text and date filters;
     export what the filters select."""

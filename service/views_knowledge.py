@@ -47,6 +47,7 @@ def _recent_range(days: int):
 # Articles
 # ---------------------------------------------------------------------------------------------
 @roles.area_required(roles.SERVICE)
+@roles.reading_page
 def kb_list(request):
     """Articles by category with their use counts (filter by text and category, export), a search box
     that suggests answers as one types, the most used answers and coverage of the last 30 days."""
@@ -83,6 +84,7 @@ def kb_list(request):
 
 
 @roles.area_required(roles.SERVICE)
+@roles.reading_page
 def kb_suggest(request):
     """htmx: the answers matching the typed text, with their scores (on a ticket: with Insert buttons)."""
     text = request.GET.get("text", "").strip()[:1000]
@@ -98,6 +100,7 @@ def kb_suggest(request):
 
 
 @roles.area_required(roles.SERVICE)
+@roles.reading_page
 def kb_detail(request, code: str):
     """An article: its answers in Chinese and English, the questions that find it, its latest uses."""
     article = selectors.article_get(code=code)
@@ -254,6 +257,7 @@ def _coverage_figure(weekly: list[dict]) -> dict:
 
 
 @roles.area_required(roles.SERVICE)
+@roles.reading_page
 def kb_coverage(request):
     """Coverage of the last 12 weeks: the weekly rate overall and per channel against the target, the
     period's figures per channel, and the questions no answer was used for (what to write next)."""

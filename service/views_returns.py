@@ -46,6 +46,7 @@ def _local(value) -> str:
 
 
 @roles.area_required(roles.SERVICE)
+@roles.reading_page
 def return_list(request):
     """Return requests: filter by status, reason, channel, number and period; export what the filters
     select. The refund-time KPI of the last 30 days against the target, and requests by reason."""
@@ -182,6 +183,7 @@ def _get(number: str) -> ReturnRequest:
 
 
 @roles.area_required(roles.SERVICE)
+@roles.reading_page
 def return_detail(request, number: str):
     """One request: its lines, the order's eligibility, the refund clock, and the next actions."""
     found = _get(number)

@@ -27,6 +27,7 @@ SUPERVISE = "service.supervise_ticket"
 # Policies and settings
 # ---------------------------------------------------------------------------------------------
 @roles.area_required(roles.SERVICE)
+@roles.reading_page
 def sla_policy_list(request):
     """The SLA policies (which one applies: channel, then type, then priority; blank matches anything),
     the service settings and, for a supervisor, links to edit them; export the policies."""
@@ -129,6 +130,7 @@ def sla_settings(request):
 # Escalations
 # ---------------------------------------------------------------------------------------------
 @roles.area_required(roles.SERVICE)
+@roles.reading_page
 def escalation_list(request):
     """Escalated major complaints: those waiting for their written report (default) or those filed."""
     show = request.GET.get("show", "pending")

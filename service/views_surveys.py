@@ -33,6 +33,7 @@ def _period(params) -> tuple:
 
 
 @roles.area_required(roles.SERVICE)
+@roles.reading_page
 def satisfaction(request):
     """CSAT and NPS of the answers in the period; ?kind= filters the comments and the export."""
     params = request.GET

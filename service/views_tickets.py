@@ -53,6 +53,7 @@ SORT_LABELS = {
 # The queue
 # ---------------------------------------------------------------------------------------------
 @roles.area_required(roles.SERVICE)
+@roles.reading_page
 def ticket_list(request):
     """The agents' queue: open tickets by default, soonest SLA due first; filters (status, priority, type,
     channel, team, assignee: mine / unassigned / a person), search, sort, overdue only; export."""
@@ -222,6 +223,7 @@ def _detail_context(request, ticket: Ticket, *, reply_form=None, update_form=Non
 
 
 @roles.area_required(roles.SERVICE)
+@roles.reading_page
 def ticket_detail(request, number):
     """One ticket: the conversation (customer messages, public replies, internal notes and auto-replies
     told apart), the reply box (r: reply, n: note, Ctrl+Enter sends), status / priority / assignee / team /

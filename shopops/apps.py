@@ -11,3 +11,8 @@ class ShopOpsConfig(AppConfig):
 
         # Later migrations add models (and so permissions): keep the role groups in step.
         post_migrate.connect(roles_sync_on_migrate, dispatch_uid="shopops-roles-sync")
+
+        from shopops.common.audit import audit_register_all
+
+        # The audit trail: the models whose changes matter, with the fields that matter.
+        audit_register_all()

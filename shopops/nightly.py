@@ -25,6 +25,8 @@ from service.tasks import nightly as service_tasks
 from service.tasks import surveys as service_survey_tasks
 from shopops.common.dates import shop_yesterday
 from shopops.common.jobs import job_run_record
+from shopops.common.outbox import enqueue_signature
+from shopops.common.tasking import task_options
 
 
 def sku_facts_gather(business_date: date) -> list[dict]:
@@ -41,7 +43,9 @@ def sku_facts_gather(business_date: date) -> list[dict]:
     ]
 
 
-@shared_task(name="shopops.nightly.sku_stats_store")
+@shared_task(
+    name="shopops.nightly.sku_stats_store", **task_options(soft=10 * 60, hard=15 * 60, idempotent=True)
+)
 def sku_stats_store(business_date: str) -> dict:
     """The nightly SKU facts: gathered here (the top layer may read every app), stored by catalog."""
     day = date.fromisoformat(business_date)
@@ -119,9 +123,9 @@ def run_now(business_date: date) -> list:
     return results
 
 
-@shared_task(name="shopops.nightly.run")
+@shared_task(name="shopops.nightly.run", **task_options(soft=5 * 60, hard=6 * 60, idempotent=True))
 def run(business_date: str | None = None) -> str:
     """Beat entry point: enqueue the chain for `business_date` (default: yesterday, shop time)."""
     day = date.fromisoformat(business_date) if business_date else shop_yesterday()
-    pipeline(day).apply_async()
+    enqueue_signature(pipeline(day))  # through the task outbox: a broker outage leaves it pending
     return day.isoformat()

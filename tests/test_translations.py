@@ -19,6 +19,8 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 
+from conftest import login_verified
+
 LOCALE = "zh_Hans"
 LANGUAGE_CODE = "zh-hans"
 BASE_DIR = Path(settings.BASE_DIR)
@@ -167,7 +169,7 @@ def test_catalogue_covers_the_source(po, tmp_path):
 def test_dashboard_renders_in_chinese(client):
     user = User.objects.create_user(username="zh-manager", password="pw-123456789")
     user.groups.add(Group.objects.get(name="manager"))
-    client.force_login(user)
+    login_verified(client, user)
 
     response = client.post("/i18n/setlang/", {"language": LANGUAGE_CODE, "next": "/"})
     assert response.status_code == 302

@@ -208,6 +208,7 @@ class SKUListView(ClientAPIView, generics.ListAPIView):
 
     required_scope = "catalog:read"
     serializer_class = SKUOutputSerializer
+    items_checked_one_by_one = ("skus",)  # PUT: each SKU rejected on its own (schema: ClientAutoSchema)
     pagination_class = ClientCursorPagination
     filter_backends = []
     parser_classes = [JSONParser]  # documents the body; PUT decodes it itself (exact Decimals)
@@ -292,6 +293,7 @@ class SKUListView(ClientAPIView, generics.ListAPIView):
 
 class CompetitorPriceView(ClientAPIView):
     required_scope = WRITE_SCOPE
+    items_checked_one_by_one = ("prices",)  # each offer rejected on its own (schema: ClientAutoSchema)
     parser_classes = [JSONParser]  # documents the body; post decodes it itself (exact Decimals)
 
     @extend_schema(

@@ -27,6 +27,7 @@ from catalog.models import (
     PricingSettings,
     SKUCost,
 )
+from shopops.common.audit import AuditRecord, audit_record_many, audit_signals_paused
 from shopops.common.money import format_money
 
 OVERRIDE_PERMISSION = "catalog.override_margin_floor"
@@ -245,14 +246,16 @@ def prices_apply(
         if plan.field == Field.LIST_PRICE:
             SKU.objects.filter(pk=sku.pk).update(list_price=plan.new_value, updated_at=now)
         elif plan.field == Field.CHANNEL_PRICE:
-            ChannelPrice.objects.update_or_create(
-                sku=sku, channel=plan.channel, defaults={"price": plan.new_value}
-            )
+            with audit_signals_paused():  # recorded below on the SKU, with the reason
+                ChannelPrice.objects.update_or_create(
+                    sku=sku, channel=plan.channel, defaults={"price": plan.new_value}
+                )
             SKU.objects.filter(pk=sku.pk).update(updated_at=now)
         else:
-            MemberTierPrice.objects.update_or_create(
-                sku=sku, tier=plan.tier, defaults={"price": plan.new_value}
-            )
+            with audit_signals_paused():
+                MemberTierPrice.objects.update_or_create(
+                    sku=sku, tier=plan.tier, defaults={"price": plan.new_value}
+                )
             SKU.objects.filter(pk=sku.pk).update(updated_at=now)
         changes.append(
             PriceChange(
@@ -270,7 +273,31 @@ def prices_apply(
                 changed_at=now,
             )
         )
-    return PriceChange.objects.bulk_create(changes)
+    written = PriceChange.objects.bulk_create(changes)
+    price_changes_audit(written, user=user)
+    return written
+
+
+def price_changes_audit(changes: list[PriceChange], *, user, action: str = "update") -> None:
+    """The audit trail's entries for stored price changes (the queryset updates above send no signal): one
+    entry per SKU with each price or cost before → after, the reason and the source. Channel and tier
+    prices are keyed "channel_price:<channel>" and "tier_price:<tier>"."""
+    by_sku: dict[int, dict] = {}
+    for change in changes:
+        key = change.field
+        if change.field not in (Field.LIST_PRICE, Field.UNIT_COST):
+            key = f"{change.field}:{change.channel or change.tier}"
+        entry = by_sku.setdefault(
+            change.sku_id,
+            {"sku": change.sku, "changes": {}, "data": {"reason": change.reason, "source": change.source}},
+        )
+        entry["changes"][key] = [change.old_value, change.new_value]
+        if change.floor_override:
+            entry["data"]["floor_override"] = True
+    audit_record_many(
+        [AuditRecord(e["sku"], action, e["changes"], additional_data=e["data"]) for e in by_sku.values()],
+        actor=user,
+    )
 
 
 def _pct(value: Decimal | None) -> str:
@@ -313,7 +340,7 @@ def sku_costs_set(
         if unit_cost < 0:
             raise ValidationError({"unit_cost": [_("A cost cannot be negative.")]})
         now = timezone.now()
-        PriceChange.objects.create(
+        change = PriceChange.objects.create(
             sku=sku,
             field=Field.UNIT_COST,
             old_value=sku.unit_cost,
@@ -327,6 +354,7 @@ def sku_costs_set(
             changed_at=now,
         )
         SKU.objects.filter(pk=sku.pk).update(unit_cost=unit_cost, updated_at=now)
+        price_changes_audit([change], user=user)
     return extra
 
 

@@ -36,7 +36,14 @@ from django.utils.translation import gettext as _
 
 from catalog import pricing
 from catalog.models import SKU, Category, PriceChange, Product, SKUCost
-from catalog.services.prices import MarginFloorError, PlannedPrice, PreviewRow, prices_apply, prices_preview
+from catalog.services.prices import (
+    MarginFloorError,
+    PlannedPrice,
+    PreviewRow,
+    price_changes_audit,
+    prices_apply,
+    prices_preview,
+)
 from shopops.common.money import format_money
 
 MAX_SKUS_PER_REQUEST = 1000
@@ -348,7 +355,7 @@ def _upsert(parsed: list[tuple[int, SKURow]], reason: str, user, source: str, to
         rejected.extend(
             Rejection(i, codes_of[i], {"list_price": [_floor_message(p)]}) for i, p in breaches.items()
         )
-    PriceChange.objects.bulk_create(
+    stored = PriceChange.objects.bulk_create(
         cost_audit
         + [
             PriceChange(
@@ -369,6 +376,9 @@ def _upsert(parsed: list[tuple[int, SKURow]], reason: str, user, source: str, to
             )
         ]
     )
+    # The audit trail (bulk writes send no signal; changed list prices were recorded by prices_apply).
+    price_changes_audit(stored[: len(cost_audit)], user=by)
+    price_changes_audit(stored[len(cost_audit) :], user=by, action="create")
     return len(new_skus), len(todo), unchanged, rejected
 
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet, Sum, Value
-from django.db.models.functions import Lower, Replace, TruncMonth
+from django.db.models import Count, DateField, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from finance import risk as rules
@@ -36,21 +36,6 @@ def orders_to_score(*, since: datetime, until: datetime) -> list[int]:
     )
 
 
-def _whitespace_free(expression):
-    """SQL twin of the normalisation in finance.risk: no spaces (ASCII, ideographic, tabs), lower case."""
-    for char in (" ", "\u3000", "\t", "\n", "\r"):
-        expression = Replace(expression, Value(char), Value(""))
-    return expression
-
-
-def _phone_sql(field: str):
-    return Replace(_whitespace_free(F(field)), Value("-"), Value(""))
-
-
-def _address_sql(field: str):
-    return Lower(_whitespace_free(F(field)))
-
-
 def risk_facts(*, order_ids: list[int], now: datetime) -> dict[int, rules.OrderFacts]:
     """The rules' facts of each order, in five queries for the whole batch (see finance.risk)."""
     if not order_ids:
@@ -62,10 +47,10 @@ def risk_facts(*, order_ids: list[int], now: datetime) -> dict[int, rules.OrderF
             "payment_method",
             "total_shop",
             "province",
-            "address",
+            "address_hash",
             "customer_id",
             "customer__name",
-            "customer__phone",
+            "customer__phone_hash",
             "customer__province",
         )
     )
@@ -97,19 +82,18 @@ def risk_facts(*, order_ids: list[int], now: datetime) -> dict[int, rules.OrderF
                 and h["status"] in CAME_BACK
             ):
                 refused += 1
-        phone = rules.phone_normalize(t["customer__phone"] or "")
-        address = rules.address_normalize(t["address"])
+        phone, address = t["customer__phone_hash"], t["address_hash"]
         since = t["placed_at"] - timedelta(days=rules.SHARED_CONTACT_DAYS)
         same_phone, same_address, shared_ids = set(), set(), set()
         for other in shared:
             if other["id"] == t["id"] or other["placed_at"] < since:
                 continue
             name = rules.name_normalize(other["customer__name"] or "")
-            if phone and other["phone_n"] == phone:
+            if phone and other["customer__phone_hash"] == phone:
                 shared_ids.add(other["id"])
                 if name:
                     same_phone.add(name)
-            if address and other["address_n"] == address:
+            if address and other["address_hash"] == address:
                 shared_ids.add(other["id"])
                 if name:
                     same_address.add(name)
@@ -154,23 +138,24 @@ def _customer_history(customer_ids: list[int]) -> dict[int, list[dict]]:
 
 
 def _shared_contacts(targets: list[dict]) -> list[dict]:
-    """Orders of the 30 days before the earliest target sharing a target's phone or address (one query;
-    phones and addresses compared without whitespace, addresses without case)."""
-    phones = {p for t in targets if (p := rules.phone_normalize(t["customer__phone"] or ""))}
-    addresses = {a for t in targets if (a := rules.address_normalize(t["address"]))}
+    """Orders of the 30 days before the earliest target sharing a target's phone or address (one query).
+    Phones and addresses are encrypted: they are compared through their keyed hashes, which are of the
+    normalised values (phones by their digits, addresses without whitespace and case; shopops.common.pii),
+    and found through the hash columns' indexes."""
+    phones = {t["customer__phone_hash"] for t in targets if t["customer__phone_hash"]}
+    addresses = {t["address_hash"] for t in targets if t["address_hash"]}
     if not phones and not addresses:
         return []
     since = min(t["placed_at"] for t in targets) - timedelta(days=rules.SHARED_CONTACT_DAYS)
     match = Q()
     if phones:
-        match |= Q(phone_n__in=phones)
+        match |= Q(customer__phone_hash__in=phones)
     if addresses:
-        match |= Q(address_n__in=addresses)
+        match |= Q(address_hash__in=addresses)
     return list(
         Order.objects.filter(placed_at__gte=since)
-        .annotate(phone_n=_phone_sql("customer__phone"), address_n=_address_sql("address"))
         .filter(match)
-        .values("id", "placed_at", "customer__name", "phone_n", "address_n")
+        .values("id", "placed_at", "customer__name", "customer__phone_hash", "address_hash")
     )
 
 
@@ -329,3 +314,10 @@ def cod_bad_debt_total(rows: list[BadDebtMonth]) -> BadDebtMonth | None:
         sum(r.unpaid_count for r in rows),
         to_money(sum((r.unpaid_value for r in rows), Decimal("0"))),
     )
+
+
+def customer_export(*, customer_id: int) -> dict:
+    """Finance's rows about one customer's orders, for a personal-data request: risk scores and reviews."""
+    from shopops.common.privacy import records
+
+    return {"order_risks": records(OrderRisk.objects.filter(order__customer_id=customer_id).order_by("id"))}

@@ -170,15 +170,17 @@ def _payload(alert: Alert, scenario: Scenario) -> dict:
 
 
 def _enqueue_delivery(delivery_id: int) -> None:
-    """Queue the delivery; on a worker, on the queue the evaluation came from."""
+    """Queue the delivery through the task outbox (a broker outage leaves it pending, never blocks); on a
+    worker, on the queue the evaluation came from."""
     from celery import current_task
 
     from finance.tasks import webhook_deliver_task  # the tasks module imports this one
+    from shopops.common.outbox import enqueue_task
 
     queue = None
     if current_task and not current_task.request.is_eager:
         queue = (current_task.request.delivery_info or {}).get("routing_key")
-    webhook_deliver_task.apply_async(args=[delivery_id], **({"queue": queue} if queue else {}))
+    enqueue_task(webhook_deliver_task.name, args=[delivery_id], queue=queue or "")
 
 
 def _raise(

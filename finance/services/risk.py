@@ -141,3 +141,16 @@ def risk_cancel(*, risk: OrderRisk, user, note: str) -> OrderRisk:
         order_action=order_services.order_hold_cancel,
         status=OrderRisk.Status.CANCELLED,
     )
+
+
+@transaction.atomic
+def customer_personal_erase(*, customer_id: int, personal_values: list[str]) -> dict:
+    """Finance's part of erasing a customer: the reviewers' notes on their orders keep their content with
+    the customer's personal data scrubbed out; scores, reasons and decisions stay."""
+    from shopops.common.privacy import scrub
+
+    risks = list(OrderRisk.objects.filter(order__customer_id=customer_id).exclude(review_note=""))
+    for risk in risks:
+        risk.review_note = scrub(risk.review_note, personal_values)
+    OrderRisk.objects.bulk_update(risks, ["review_note"], batch_size=500)
+    return {"order_risk_notes": len(risks)}

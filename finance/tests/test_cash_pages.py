@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from conftest import login_verified
 from finance import cashflow
 from finance.models import CashTransaction, Commitment, Settlement, SupplierPayment
 from finance.tests.factories_cash import (
@@ -330,7 +331,7 @@ def test_booking_a_payment_on_an_account_needs_the_transaction_permission(make_u
     CashAccountFactory(code="icbc")
     user = make_user(roles.MANAGER, "payer")  # reads finance; may record payments, not book transactions
     user.user_permissions.add(Permission.objects.get(codename="add_supplierpayment"))
-    client.force_login(user)
+    login_verified(client, user)
     url = reverse("finance:payment-create", args=["PO-1"])
     assert client.post(url, {"amount": "1", "paid_on": "2026-03-18", "account": "icbc"}).status_code == 403
     assert client.post(url, {"amount": "1", "paid_on": "2026-03-18"}).status_code == 302

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from conftest import login_verified
 from finance.models import ForecastRun, Scenario
 from finance.services.forecast import cashflow_forecast_build
 from finance.tests.factories_forecast import small_business
@@ -32,7 +33,7 @@ def client_for(client, make_user):
     def login(role):
         if role not in users:
             users[role] = make_user(role, username=f"fc-{role}")
-        client.force_login(users[role])
+        login_verified(client, users[role])
         return client
 
     return login

@@ -84,6 +84,13 @@ class SuggestionFilterSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ReplenishmentSuggestion.Kind.values, required=False)
     status = serializers.ChoiceField(choices=ReplenishmentSuggestion.Status.values, required=False)
 
+    def validate(self, attrs):
+        # DRF skips a blank optional query parameter; a filter sent empty is a client error, not "no filter".
+        blank = [name for name in self.fields if self.initial_data.get(name) == ""]
+        if blank:
+            raise serializers.ValidationError({name: ["This field may not be blank."] for name in blank})
+        return attrs
+
     def validate_supplier(self, value):
         if not Supplier.objects.filter(code=value).exists():
             raise serializers.ValidationError(f"Unknown supplier {value!r}.")

@@ -18,6 +18,7 @@ from inventory.api.serializers import (
 )
 from inventory.models import ReplenishmentSuggestion, StockLevel
 from shopops.common.api import (
+    NO_NUL,
     ClientAPIView,
     ClientCursorPagination,
     values_from_query,
@@ -44,11 +45,13 @@ from shopops.common.api import (
             "at most 500. Unknown codes are left out of the answer.",
             many=True,
             explode=True,
+            pattern=NO_NUL,  # DRF refuses a NUL character in a code
             examples=[OpenApiExample("Two SKUs", value="SKU-0001,SKU-0002")],
         ),
         OpenApiParameter(
             "channel",
             OpenApiTypes.STR,
+            allow_blank=False,
             description="Code of the channel asking, e.g. `tmall`. Channels share one stock pool for now: "
             "the figures do not depend on it, but an unknown channel is refused.",
         ),
@@ -140,7 +143,11 @@ def _not_found(name: str, detail: str) -> OpenApiResponse:
         "An unknown SKU code, or a SKU without a forecast yet (new, or before the first nightly run), is a "
         "404.\n\nRequires the scope `inventory:read`."
     ),
-    parameters=[OpenApiParameter("sku", OpenApiTypes.STR, required=True, description="SKU code (exact).")],
+    parameters=[
+        OpenApiParameter(
+            "sku", OpenApiTypes.STR, required=True, allow_blank=False, description="SKU code (exact)."
+        )
+    ],
     responses={
         200: ForecastOutputSerializer,
         400: _bad_request("No SKU given", {"sku": ["This field is required."]}),
@@ -241,8 +248,9 @@ class SuggestionListView(ClientAPIView, generics.ListAPIView):
             description="SKU codes (exact): repeat the parameter or separate with commas; at most 500.",
             many=True,
             explode=True,
+            pattern=NO_NUL,  # DRF refuses a NUL character in a code
         ),
-        OpenApiParameter("warehouse", OpenApiTypes.STR, description="Warehouse code."),
+        OpenApiParameter("warehouse", OpenApiTypes.STR, allow_blank=False, description="Warehouse code."),
         OpenApiParameter("page_size", OpenApiTypes.INT, description="Rows per page, 1-1000 (default 100)."),
     ],
     responses={

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from marketing.models import Promotion
 from marketing.services import flash
-from shopops.common.api import ClientAPIView, scope_required
+from shopops.common.api import NOT_BLANK, ClientAPIView, JSONInputSerializer, scope_required
 
 CLAIM_SCOPES = ("pricing:quote", "marketing:write")
 
@@ -35,9 +35,11 @@ pool full releases expired holds first, so nobody is refused while expired holds
 """
 
 
-class ClaimInSerializer(serializers.Serializer):
-    customer = serializers.CharField(max_length=100, help_text="The customer's external id at the store.")
-    sku = serializers.CharField(max_length=64, help_text="The flash sale's SKU code.")
+class ClaimInSerializer(JSONInputSerializer):
+    customer = serializers.CharField(
+        max_length=100, validators=[NOT_BLANK], help_text="The customer's external id at the store."
+    )
+    sku = serializers.CharField(max_length=64, validators=[NOT_BLANK], help_text="The flash sale's SKU code.")
     quantity = serializers.IntegerField(min_value=1, max_value=100_000, default=1)
 
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
@@ -15,11 +15,15 @@ from marketing.models import Promotion
 from marketing.promotion_params import promotion_as_json, promotion_clean
 from marketing.selectors.promotions import PROMOTION_STATUSES, promotion_get, promotion_list, promotion_status
 from marketing.services.promotions import promotion_create, promotion_update
-from marketing.services.quote import promotion_quote, quote_as_json, warnings_for_draft
+from marketing.services.quote import MAX_LINES, promotion_quote, quote_as_json, warnings_for_draft
 from shopops.common.api import (
+    NOT_BLANK,
     ClientAPIView,
     ClientCursorPagination,
+    JSONInputSerializer,
+    as_utc,
     json_object_body,
+    query_bool,
     scope_required,
     validation_error_response,
 )
@@ -102,6 +106,32 @@ QUOTE_ANSWER = {
 }
 
 
+class _QuoteCustomerIn(JSONInputSerializer):
+    external_id = serializers.CharField(
+        required=False, allow_null=True, help_text="The customer's external id; none or unknown: a guest"
+    )
+
+
+class _QuoteLineIn(JSONInputSerializer):
+    sku = serializers.CharField(max_length=64, validators=[NOT_BLANK])
+    quantity = serializers.IntegerField(min_value=1, max_value=100_000)
+
+
+class QuoteRequestSerializer(JSONInputSerializer):
+    """The cart as documented (the view and promotion_quote check it, with their own error keys)."""
+
+    channel = serializers.CharField(max_length=30, validators=[NOT_BLANK], help_text="Channel code")
+    customer = _QuoteCustomerIn(required=False, allow_null=True, help_text="A guest when left out or null")
+    coupon_codes = serializers.ListField(
+        child=serializers.CharField(trim_whitespace=False),
+        required=False,
+        allow_null=True,
+        help_text="null: none",
+    )
+    at = serializers.DateTimeField(required=False, allow_null=True, help_text="Default: now")
+    lines = serializers.ListField(child=_QuoteLineIn(), min_length=1, max_length=MAX_LINES)
+
+
 class QuoteView(ClientAPIView):
     required_scope = QUOTE_SCOPE
     parser_classes = [JSONParser]  # documents the body; post decodes it itself (exact Decimals)
@@ -111,7 +141,7 @@ class QuoteView(ClientAPIView):
         tags=["marketing"],
         summary="Price a cart with the promotions",
         description=QUOTE_DESCRIPTION,
-        request=OpenApiTypes.OBJECT,
+        request=QuoteRequestSerializer,
         parameters=[
             OpenApiParameter("explain", OpenApiTypes.BOOL, description="Add the trace of every step.")
         ],
@@ -138,16 +168,27 @@ class QuoteView(ClientAPIView):
         customer = body.get("customer")
         if isinstance(customer, dict):
             customer = customer.get("external_id")
+        elif customer is not None:
+            customer = 0  # the schema's object or null, not a bare id
         if customer is not None and not isinstance(customer, str):
             errors["customer"] = ['Expected {"external_id": "..."} or null.']
             customer = None
+        lines = body.get("lines")
+        for n, line in enumerate(lines if isinstance(lines, list) else []):
+            quantity = line.get("quantity") if isinstance(line, dict) else None
+            if isinstance(quantity, str):  # the service also reads form text ("2"); JSON sends a number
+                errors[f"lines[{n}].quantity"] = ["Enter a whole number, 1 or more."]
         at = body.get("at")
         if at is not None:
-            parsed = parse_datetime(at) if isinstance(at, str) else None
+            try:
+                parsed = parse_datetime(at) if isinstance(at, str) else None
+            except ValueError:  # well formed but impossible (an hour 25, an offset of 24 hours)
+                parsed = None
             if parsed is None:
                 errors["at"] = ["Enter a date and time, e.g. 2026-11-11T10:00:00+08:00."]
-            at = parsed
-        coupons = body.get("coupon_codes") or []
+            at = as_utc(parsed)
+        coupons = body.get("coupon_codes")
+        coupons = [] if coupons is None else coupons  # left out or null: none ({} or "" is an error)
         if not isinstance(coupons, list) or not all(isinstance(code, str) for code in coupons):
             errors["coupon_codes"] = ["Expected a list of codes."]
             coupons = []
@@ -163,7 +204,7 @@ class QuoteView(ClientAPIView):
             return Response({**errors, **exc.message_dict}, status=status.HTTP_400_BAD_REQUEST)
         if errors:
             return Response(errors, status=status.HTTP_400_BAD_REQUEST)
-        explain = request.query_params.get("explain", "").lower() in ("1", "true", "yes")
+        explain = bool(query_bool(request, "explain"))
         return Response(quote_as_json(quote, explain=explain))
 
 
@@ -212,6 +253,29 @@ def _promotion_out(promotion: Promotion, **extra) -> dict:
     return {**promotion_as_json(promotion), "status": promotion_status(promotion), **extra}
 
 
+def _clean_error_response(errors: dict, body: dict, promotion: Promotion | None = None) -> Response:
+    """promotion_clean's errors: a 409 when the only one is a code another promotion has, else a 400."""
+    code = body.get("code")
+    taken = (
+        set(errors) == {"code"}
+        and isinstance(code, str)
+        and Promotion.objects.filter(code__iexact=code.strip())
+        .exclude(pk=getattr(promotion, "pk", None))
+        .exists()
+    )
+    return Response(errors, status=status.HTTP_409_CONFLICT if taken else status.HTTP_400_BAD_REQUEST)
+
+
+def _save_error_response(exc: ValidationError) -> Response:
+    """A 400 with the field errors, or a 409 when the code is already taken (a conflict with what exists, not
+    a malformed request)."""
+    response = validation_error_response(exc)
+    errors = getattr(exc, "error_dict", {}).get("code", [])
+    if any(getattr(error, "code", None) == "duplicate" for error in errors):
+        response.status_code = status.HTTP_409_CONFLICT
+    return response
+
+
 class PromotionPagination(ClientCursorPagination):
     page_size = 50
 
@@ -250,10 +314,10 @@ class PromotionListView(ClientAPIView):
         params = request.query_params
         errors = {}
         state = params.get("status", "")
-        if state and state not in PROMOTION_STATUSES:
+        if "status" in params and state not in PROMOTION_STATUSES:
             errors["status"] = [f"Choose one of: {', '.join(PROMOTION_STATUSES)}."]
         kind = params.get("kind", "")
-        if kind and kind not in Promotion.Kind.values:
+        if "kind" in params and kind not in Promotion.Kind.values:
             errors["kind"] = [f"Choose one of: {', '.join(Promotion.Kind.values)}."]
         if errors:
             return Response(errors, status=status.HTTP_400_BAD_REQUEST)
@@ -271,6 +335,7 @@ class PromotionListView(ClientAPIView):
         responses={
             201: OpenApiResponse(OpenApiTypes.OBJECT, description="The promotion, with warnings"),
             400: OpenApiResponse(OpenApiTypes.OBJECT, description="Field errors"),
+            409: OpenApiResponse(OpenApiTypes.OBJECT, description="The code is taken by another promotion"),
         },
         examples=[
             OpenApiExample("满199减20 满399减50", value=PROMOTION_EXAMPLE, request_only=True),
@@ -288,11 +353,11 @@ class PromotionListView(ClientAPIView):
             return error
         cleaned, errors = promotion_clean(body)
         if errors:
-            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+            return _clean_error_response(errors, body)
         try:
             promotion = promotion_create(data=cleaned)
         except ValidationError as exc:
-            return validation_error_response(exc)
+            return _save_error_response(exc)
         return Response(
             _promotion_out(promotion, warnings=warnings_for_draft(cleaned)), status=status.HTTP_201_CREATED
         )
@@ -341,6 +406,7 @@ class PromotionDetailView(ClientAPIView):
             200: OpenApiResponse(OpenApiTypes.OBJECT, description="The promotion, with warnings"),
             400: OpenApiResponse(OpenApiTypes.OBJECT, description="Field errors"),
             404: OpenApiResponse(OpenApiTypes.OBJECT),
+            409: OpenApiResponse(OpenApiTypes.OBJECT, description="Another promotion has this code"),
         },
         examples=[OpenApiExample("满199减20 满399减50", value=PROMOTION_EXAMPLE, request_only=True)],
     )
@@ -354,9 +420,9 @@ class PromotionDetailView(ClientAPIView):
         body.setdefault("code", promotion.code)
         cleaned, errors = promotion_clean(body, promotion=promotion)
         if errors:
-            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+            return _clean_error_response(errors, body, promotion)
         try:
             promotion = promotion_update(promotion=promotion, data=cleaned)
         except ValidationError as exc:
-            return validation_error_response(exc)
+            return _save_error_response(exc)
         return Response(_promotion_out(promotion, warnings=warnings_for_draft(cleaned)))

@@ -37,6 +37,7 @@ from marketing import membership, rfm
 from marketing.models import CustomerRFM, MarketingSettings, Membership, MembershipTierRule, PointsEntry
 from orders import selectors as order_selectors
 from orders.models import Customer, Order
+from shopops.common import pii
 from shopops.common.dates import day_range, day_start
 from shopops.common.money import ZERO, to_money
 
@@ -205,11 +206,10 @@ def segment_customer_list(*, segment: str = "", search: str = "", r: int | None 
     if f:
         qs = qs.filter(f=f)
     if search:
-        qs = qs.filter(
-            Q(customer__external_id__icontains=search)
-            | Q(customer__name__icontains=search)
-            | Q(customer__phone__contains=search)
-        )
+        # Names and phones are encrypted: they match exactly, through their hashes.
+        match = Q(customer__external_id__icontains=search)
+        personal = pii.hash_match(search, prefix="customer__", kinds=("name", "phone"))
+        qs = qs.filter(match | personal if personal is not None else match)
     return qs.order_by("-monetary", "customer_id")
 
 
@@ -315,13 +315,16 @@ FIND_LIMIT = 20
 
 
 def customer_find(*, query: str) -> list[Customer]:
-    """Up to FIND_LIMIT customers whose external id starts with `query` or whose phone contains it, with
-    their channel and membership (to open their points page)."""
+    """Up to FIND_LIMIT customers whose external id starts with `query` or whose phone is `query` (the
+    whole number: phones are encrypted and found through their hash), with their channel and membership
+    (to open their points page)."""
     query = query.strip()
     if len(query) < 3:
         return []
+    match = Q(external_id__istartswith=query)
+    by_phone = pii.hash_match(query, kinds=("phone",))
     return list(
-        Customer.objects.filter(Q(external_id__istartswith=query) | Q(phone__contains=query))
+        Customer.objects.filter(match | by_phone if by_phone is not None else match)
         .select_related("channel", "membership")
         .order_by("external_id", "id")[:FIND_LIMIT]
     )

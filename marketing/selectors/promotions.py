@@ -295,7 +295,11 @@ def quote_cart_read(*, codes, channel: str, customer_ref: str | None) -> CartRea
     """What every quote reads, in ONE query: the fingerprint (``promotion_fingerprint``), the
     customer's id and membership tier on ``channel`` ((None, None) for a customer ShopOps does not
     know: a guest) and the cart's SKU rows."""
-    codes = list(dict.fromkeys(codes))
+    # A NUL character cannot be stored (PostgreSQL refuses it even in a parameter): such a code, channel or
+    # customer matches nothing.
+    codes = list(dict.fromkeys(code for code in codes if "\x00" not in code))
+    channel = "" if "\x00" in channel else channel
+    customer_ref = None if customer_ref and "\x00" in customer_ref else customer_ref
     sku_filter = f"s.code IN ({_placeholders(codes)})" if codes else "1 = 0"
     sql = f"""
         WITH fp AS ({_FINGERPRINT}), cu AS (
@@ -417,7 +421,7 @@ def coupons_get(*, codes) -> dict[str, dict]:
     """Upper-cased code -> {"id", "promotion_id", "promotion_code", "active", "usage_limit",
     "per_customer_limit", "used", "customer_id"} for the presented codes that exist, one query
     (``customer_id``: the owner of a personal coupon, else None)."""
-    codes = list(dict.fromkeys(code for code in codes if code))
+    codes = list(dict.fromkeys(code for code in codes if code and "\x00" not in code))  # NUL: no such code
     if not codes:
         return {}
     rows = Coupon.objects.filter(code__in=codes).values(

@@ -75,7 +75,8 @@ def _save(promotion: Promotion) -> Promotion:
             promotion.save()
     except IntegrityError as error:
         if Promotion.objects.filter(code__iexact=promotion.code).exclude(pk=promotion.pk).exists():
-            raise ValidationError({"code": [_("A promotion with this code already exists.")]}) from error
+            duplicate = ValidationError(_("A promotion with this code already exists."), code="duplicate")
+            raise ValidationError({"code": [duplicate]}) from error
         raise
     if promotion.kind == Promotion.Kind.FLASH_SALE:
         from marketing.services.flash import flash_pool_sync  # helper B's service

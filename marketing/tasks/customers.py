@@ -7,9 +7,10 @@ from celery import shared_task
 
 from marketing.services import customers
 from shopops.common.jobs import job_run_record
+from shopops.common.tasking import task_options
 
 
-@shared_task(name="marketing.customer_rfm_build")
+@shared_task(name="marketing.customer_rfm_build", **task_options(soft=30 * 60, hard=35 * 60, idempotent=True))
 def customer_rfm_build(business_date: str) -> dict:
     """RFM scores and segments of every customer as of the business date."""
     day = date.fromisoformat(business_date)
@@ -21,7 +22,7 @@ def customer_rfm_build(business_date: str) -> dict:
     return run.detail
 
 
-@shared_task(name="marketing.membership_assign")
+@shared_task(name="marketing.membership_assign", **task_options(soft=30 * 60, hard=35 * 60, idempotent=True))
 def membership_assign(business_date: str) -> dict:
     """Memberships for new customers and every member's tier from the 12 months ending on the date."""
     day = date.fromisoformat(business_date)
@@ -33,7 +34,7 @@ def membership_assign(business_date: str) -> dict:
     return run.detail
 
 
-@shared_task(name="marketing.points_build")
+@shared_task(name="marketing.points_build", **task_options(soft=15 * 60, hard=20 * 60, idempotent=True))
 def points_build(business_date: str) -> dict:
     """Points earned by orders delivered on the date, clawed back from orders returned that day, expired."""
     day = date.fromisoformat(business_date)

@@ -328,8 +328,10 @@ def test_find_a_member_by_id_or_phone(shop, client_for):
         f'href="{reverse("marketing:customer-points", args=[shop["A"].pk])}"' in page
         and "138****2222" in page
     )
-    response = client.get(reverse("marketing:membership") + "?find=5555")
+    response = client.get(reverse("marketing:membership") + "?find=137 5555 6666")  # the whole number
     assert [row["customer"].external_id for row in response.context["found"]] == ["C-C"]
+    response = client.get(reverse("marketing:membership") + "?find=5555")  # encrypted: no part of a phone
+    assert [row["customer"].external_id for row in response.context["found"]] == []
     response = client.get(reverse("marketing:membership") + "?find=C-")
     assert [row["customer"].external_id for row in response.context["found"]] == []  # 3 characters at least
     assert "No customer found" in response.content.decode()

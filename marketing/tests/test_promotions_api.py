@@ -153,12 +153,13 @@ def test_put_replaces_and_may_rename(call, catalog):
     assert list(Promotion.objects.values_list("code", flat=True)) == ["D11-NEW"]
 
 
-def test_put_code_clash_and_flash_pool_refusal_are_400(call, catalog):
+def test_code_clash_is_409_and_flash_pool_refusal_is_400(call, catalog):
     call("post", LIST, D11)
+    assert call("post", LIST, D11).status_code == 409  # a conflict with what exists, not bad input
     call("post", LIST, {**D11, "code": "OTHER"})
-    assert call("put", f"{LIST}/OTHER", {**D11, "code": "d11-tiers"}).json() == {
-        "code": ["A promotion with this code already exists."]
-    }
+    clash = call("put", f"{LIST}/OTHER", {**D11, "code": "d11-tiers"})
+    assert clash.status_code == 409
+    assert clash.json() == {"code": ["A promotion with this code already exists."]}
     now = timezone.now()
     flash = {
         **D11,

@@ -146,10 +146,11 @@ def test_koc_code_reward_has_no_coupon(shop):
     assert ReferralReward.objects.get().coupon is None
 
 
-def test_order_sync_follow_up_by_task_name(shop, settings):
+def test_order_sync_follow_up_by_task_name(shop, settings, django_capture_on_commit_callbacks):
     settings.ORDER_SYNC_FOLLOWUP_TASKS = ["marketing.referrals_attribute"]
     o = order(shop, new_customer(shop, "N1"), day=5)
-    order_sync_followups_enqueue(order_ids=[o.pk])  # eager in tests
+    with django_capture_on_commit_callbacks(execute=True):  # through the task outbox, on commit
+        order_sync_followups_enqueue(order_ids=[o.pk])  # eager in tests
     assert ReferralAttribution.objects.get().order == o
 
 

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from orders.models import Order
 from orders.schemas import MAX_ORDERS_PER_SYNC
+from shopops.common.privacy import MASKS
 
 
 class CustomerSerializer(serializers.Serializer):
@@ -49,6 +50,10 @@ class OrderInSerializer(serializers.Serializer):
     tax = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
     order_discount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
     coupon_code = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    city = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    address = serializers.CharField(
+        required=False, allow_blank=True, max_length=300, help_text="Shipping address (stored encrypted)"
+    )
     total = serializers.DecimalField(
         max_digits=14,
         decimal_places=2,
@@ -89,16 +94,33 @@ class LineOutSerializer(serializers.Serializer):
     allocations = AllocationOutSerializer(many=True)
 
 
+PERSONAL_SCOPE = "personal:read"
+
+
+def _shown(serializer, kind: str, value: str) -> str:
+    """Personal data in full for a key with the personal:read scope (a connector that ships the orders),
+    masked for every other key (context["personal"], set by the views)."""
+    if serializer.context.get("personal"):
+        return value or ""
+    return MASKS[kind](value or "")
+
+
 class CustomerOutSerializer(serializers.Serializer):
     external_id = serializers.CharField()
     name = serializers.CharField()
-    phone = serializers.SerializerMethodField(help_text="Masked: 138****0000")
+    phone = serializers.SerializerMethodField(
+        help_text="In full with the personal:read scope, else masked: 138****0000"
+    )
+    email = serializers.SerializerMethodField(
+        help_text="In full with the personal:read scope, else masked: w*******@example.com"
+    )
     province = serializers.CharField()
 
     def get_phone(self, customer) -> str:
-        from shopops.common.privacy import mask_phone
+        return _shown(self, "phone", customer.phone)
 
-        return mask_phone(customer.phone)
+    def get_email(self, customer) -> str:
+        return _shown(self, "email", customer.email)
 
 
 class OrderOutSerializer(serializers.Serializer):
@@ -112,6 +134,10 @@ class OrderOutSerializer(serializers.Serializer):
     payment_method = serializers.CharField()
     customer = CustomerOutSerializer(allow_null=True)
     province = serializers.CharField()
+    city = serializers.CharField()
+    address = serializers.SerializerMethodField(
+        help_text="In full with the personal:read scope, else masked: the first 6 characters then ****"
+    )
     shipping_fee = serializers.DecimalField(max_digits=14, decimal_places=2)
     tax = serializers.DecimalField(max_digits=14, decimal_places=2)
     order_discount = serializers.DecimalField(max_digits=14, decimal_places=2)
@@ -123,3 +149,6 @@ class OrderOutSerializer(serializers.Serializer):
     )
     refund_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     lines = LineOutSerializer(many=True)
+
+    def get_address(self, order) -> str:
+        return _shown(self, "address", order.address)

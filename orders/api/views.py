@@ -1,16 +1,26 @@
 import msgspec
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import status
-from rest_framework.pagination import CursorPagination
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from orders import selectors
-from orders.api.serializers import OrderOutSerializer, OrderSyncRequestSerializer, OrderSyncResponseSerializer
+from orders.api.serializers import (
+    PERSONAL_SCOPE,
+    OrderOutSerializer,
+    OrderSyncRequestSerializer,
+    OrderSyncResponseSerializer,
+)
 from orders.schemas import MAX_ORDERS_PER_SYNC, body_decode, order_parse
 from orders.services import SyncResult, order_sync
-from shopops.common.api import ClientAPIView
+from shopops.common.api import ClientAPIView, ClientCursorPagination
 
 SYNC_EXAMPLE = {
     "channel": "tmall",
@@ -65,13 +75,20 @@ Rules:
 
 class OrderSyncView(ClientAPIView):
     required_scope = "orders:write"
+    items_checked_one_by_one = ("orders",)  # each order rejected on its own (schema: ClientAutoSchema)
 
     @extend_schema(
         operation_id="orders_sync",
         summary="Push orders (bulk upsert)",
         description=SYNC_DESCRIPTION,
         request=OrderSyncRequestSerializer,
-        responses={200: OrderSyncResponseSerializer},
+        responses={
+            200: OrderSyncResponseSerializer,
+            413: OpenApiResponse(
+                response=OpenApiTypes.OBJECT,
+                description=f"More than {MAX_ORDERS_PER_SYNC} orders in one request",
+            ),
+        },
         examples=[
             OpenApiExample("One paid Tmall order", value=SYNC_EXAMPLE, request_only=True),
             OpenApiExample(
@@ -130,21 +147,36 @@ class OrderSyncView(ClientAPIView):
         return Response(result.as_dict())
 
 
-class OrderCursorPagination(CursorPagination):
-    ordering = "id"
-    page_size = 100
-    page_size_query_param = "page_size"
+def _context(request) -> dict:
+    """Whether the key may read personal data in full (the personal:read scope), for the serializers."""
+    scopes = getattr(request.auth, "scopes", None)
+    return {"personal": isinstance(scopes, list) and PERSONAL_SCOPE in scopes}
+
+
+class OrderCursorPagination(ClientCursorPagination):
     max_page_size = 500
+
+
+PaginatedOrderSerializer = inline_serializer(
+    name="PaginatedOrderList",
+    fields={
+        "next": serializers.URLField(allow_null=True, help_text="The next page, null on the last one"),
+        "previous": serializers.URLField(allow_null=True),
+        "results": OrderOutSerializer(many=True),
+    },
+)
 
 
 class OrderListView(ClientAPIView):
     required_scope = "orders:read"
+    pagination_class = OrderCursorPagination  # read by the schema (page_size maximum)
 
     @extend_schema(
         operation_id="orders_list",
         summary="List orders",
         description="Orders filtered by channel, status, last change and placement time; cursor-paginated "
-        "in id order. Phones are masked.",
+        "in id order. Phones, emails and addresses are in full only for a key with the `personal:read` "
+        "scope (a connector that ships the orders); masked for every other key.",
         parameters=[
             OpenApiParameter("channel", str, description="Channel code"),
             OpenApiParameter(
@@ -162,7 +194,7 @@ class OrderListView(ClientAPIView):
             OpenApiParameter("cursor", str),
             OpenApiParameter("page_size", int),
         ],
-        responses={200: OrderOutSerializer(many=True)},
+        responses={200: PaginatedOrderSerializer},
         tags=["orders"],
     )
     def get(self, request):
@@ -171,7 +203,9 @@ class OrderListView(ClientAPIView):
             return Response(errors, status=status.HTTP_400_BAD_REQUEST)
         paginator = OrderCursorPagination()
         page = paginator.paginate_queryset(selectors.order_api_list(**filters), request, view=self)
-        return paginator.get_paginated_response(OrderOutSerializer(page, many=True).data)
+        return paginator.get_paginated_response(
+            OrderOutSerializer(page, many=True, context=_context(request)).data
+        )
 
 
 class OrderDetailView(ClientAPIView):
@@ -187,4 +221,4 @@ class OrderDetailView(ClientAPIView):
         order = selectors.order_api_list(channel=channel).filter(external_id=external_id).first()
         if order is None:
             raise Http404
-        return Response(OrderOutSerializer(order).data)
+        return Response(OrderOutSerializer(order, context=_context(request)).data)

@@ -18,6 +18,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -151,6 +152,8 @@ class ShopifyWebhookView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]  # the schema lists JSON only; post reads the raw body itself
+    metadata_class = None  # OPTIONS: 405 like every other undocumented method
 
     @extend_schema(
         operation_id="webhooks_shopify_orders",
@@ -188,6 +191,9 @@ class ShopifyWebhookView(APIView):
             401: _error(
                 "Missing or wrong signature, unknown channel, or a channel without a webhook secret",
                 "Invalid webhook signature.",
+            ),
+            404: _error(
+                "The channel in the path is not a channel code (letters, digits, - and _)", "Not found."
             ),
         },
         examples=[

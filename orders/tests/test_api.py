@@ -135,6 +135,7 @@ def test_list_and_detail(client, shop):
         "external_id": "C881",
         "name": "王芳",
         "phone": "138****0000",
+        "email": "",
         "province": "上海",
     }
     assert detail["lines"] == [

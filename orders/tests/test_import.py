@@ -21,6 +21,7 @@ from orders.models import Customer, Order, OrderEvent, OrderException, OrderLine
 from orders.schemas import order_parse
 from orders.services import order_sync
 from orders.tests.factories import ChannelFactory
+from shopops.common.pii import pii_hash
 
 pytestmark = pytest.mark.django_db
 
@@ -169,7 +170,11 @@ def test_a_header_without_the_required_columns_is_one_error_on_line_1():
 def test_the_phone_stands_in_for_a_missing_buyer_id():
     text = HEADER + "\nTB1,2026-06-18 10:00:00,paid,,王芳,13800000000,上海,SKU-0001,1,3.00,,,,3.00\n"
     order = order_csv_parse(text=text, currency="CNY").orders[0].order
-    assert (order.customer.external_id, order.customer.name) == ("13800000000", "王芳")
+    assert (order.customer.external_id, order.customer.name) == (
+        f"tel:{pii_hash('phone', '13800000000')}",
+        "王芳",
+    )
+    assert order.customer.phone == "13800000000"
 
 
 # --- preview and apply --------------------------------------------------------------------------------------

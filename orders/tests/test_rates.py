@@ -475,6 +475,10 @@ def test_an_expired_preview_is_refused(client_for, time_machine):
     time_machine.move_to("2025-03-01 09:00:00+08:00", tick=False)
     client = client_for("finance")
     payload = re.search(r'name="payload" value="([^"]+)"', upload(client, GOOD).content.decode()).group(1)
+    # the user stays active (sessions end after 30 idle minutes) while the preview grows older than an hour
+    for moment in ("09:25", "09:50"):
+        time_machine.move_to(f"2025-03-01 {moment}:00+08:00", tick=False)
+        assert client.get(IMPORT).status_code == 200
     time_machine.move_to("2025-03-01 10:01:00+08:00", tick=False)
     response = client.post(IMPORT, {"payload": payload})
     assert response.status_code == 400 and "expired" in response.content.decode()

@@ -339,20 +339,20 @@ class FeedbackView(ClientAPIView):
         }
         for name, allowed in choices.items():
             value = params.get(name, "")
-            if value and value not in allowed:
+            if name in params and value not in allowed:
                 errors[name] = [f"Choose one of: {', '.join(allowed)}."]
         moments = {}
         for name in ("since", "until"):
-            if params.get(name):
+            if name in params:
                 field = QueryDateTimeField()
                 try:
                     moments[name] = field.to_internal_value(params[name])
                 except Exception:  # noqa: BLE001 - DRF raises its own ValidationError here
                     errors[name] = ["Enter a date and time, e.g. 2026-11-01T00:00:00+08:00."]
         with_ticket = None
-        if params.get("ticket"):
+        if "ticket" in params:
             flag = params["ticket"].lower()
-            if flag not in ("true", "false", "1", "0"):
+            if flag not in ("true", "false", "1", "0") or len(params.getlist("ticket")) > 1:
                 errors["ticket"] = ["Use true or false."]
             with_ticket = flag in ("true", "1")
         if errors:

@@ -13,7 +13,7 @@ from orders.models import Order
 from service.models import ReturnRequest
 from service.selectors import returns as selectors
 from service.services import returns as services
-from shopops.common.api import ClientAPIView, scope_required
+from shopops.common.api import ClientAPIView, JSONInputSerializer, scope_required
 
 READ_SCOPES = ("service:read", "service:write")
 
@@ -35,17 +35,17 @@ no-reason return (`eligibility.exempt_skus` says why). Other reasons are accepte
 """
 
 
-class _OrderRefIn(serializers.Serializer):
+class _OrderRefIn(JSONInputSerializer):
     channel = serializers.CharField(max_length=30)
     external_id = serializers.CharField(max_length=100)
 
 
-class _LineIn(serializers.Serializer):
+class _LineIn(JSONInputSerializer):
     sku = serializers.CharField(max_length=64)
     quantity = serializers.IntegerField(min_value=1, max_value=100_000)
 
 
-class ReturnCreateIn(serializers.Serializer):
+class ReturnCreateIn(JSONInputSerializer):
     order = _OrderRefIn()
     lines = _LineIn(many=True, allow_empty=False, max_length=100)
     reason = serializers.ChoiceField(choices=ReturnRequest.Reason.values)

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from service.models import Survey
 from service.services import surveys
-from shopops.common.api import ClientAPIView
+from shopops.common.api import ClientAPIView, JSONInputSerializer
 
 ANSWER_DESCRIPTION = """Record a customer's answer to a CSAT (ticket, 1-5) or NPS (order, 0-10) survey.
 The token is the survey's secret, as in the link sent to the customer (`/survey/{token}/`).
@@ -22,7 +22,7 @@ The token is the survey's secret, as in the link sent to the customer (`/survey/
 """
 
 
-class AnswerInSerializer(serializers.Serializer):
+class AnswerInSerializer(JSONInputSerializer):
     score = serializers.IntegerField(help_text="CSAT 1-5, NPS 0-10.")
     comment = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=surveys.COMMENT_MAX_LENGTH

@@ -20,6 +20,8 @@ from service.services.tickets import ticket_create, ticket_message_add
 from shopops.common.api import (
     ClientAPIView,
     ClientCursorPagination,
+    JSONInputSerializer,
+    query_bool,
     scope_required,
     validation_error_response,
 )
@@ -32,19 +34,19 @@ MESSAGE_KINDS = (TicketMessage.Kind.CUSTOMER, TicketMessage.Kind.REPLY)
 # ---------------------------------------------------------------------------------------------
 # Input shapes
 # ---------------------------------------------------------------------------------------------
-class StoreRefSerializer(serializers.Serializer):
+class StoreRefSerializer(JSONInputSerializer):
     channel = serializers.CharField(max_length=30, help_text="The sales channel's code (tmall, jd, ...).")
     external_id = serializers.CharField(max_length=100, help_text="The id at that store.")
 
 
-class AttachmentSerializer(serializers.Serializer):
+class AttachmentSerializer(JSONInputSerializer):
     name = serializers.CharField(max_length=255)
     size = serializers.IntegerField(min_value=0, default=0, help_text="Bytes.")
     content_type = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
     url = serializers.CharField(max_length=1000, required=False, default="", allow_blank=True)
 
 
-class TicketInSerializer(serializers.Serializer):
+class TicketInSerializer(JSONInputSerializer):
     channel = serializers.ChoiceField(Ticket.Channel.values)
     type = serializers.ChoiceField(Ticket.Type.values)
     priority = serializers.ChoiceField(Ticket.Priority.values, default=Ticket.Priority.NORMAL)
@@ -69,7 +71,7 @@ class TicketInSerializer(serializers.Serializer):
         return attrs
 
 
-class MessageInSerializer(serializers.Serializer):
+class MessageInSerializer(JSONInputSerializer):
     body = serializers.CharField(max_length=20_000, allow_blank=True, default="")
     kind = serializers.ChoiceField(MESSAGE_KINDS, default=TicketMessage.Kind.CUSTOMER)
     author_name = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
@@ -327,10 +329,11 @@ class TicketListView(ClientAPIView):
         }
         for name, allowed in choices.items():
             value = params.get(name, "")
-            if value and value not in allowed:
+            if name in params and value not in allowed:
                 errors[name] = [f"Choose one of: {', '.join(allowed)}."]
         if errors:
             return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+        overdue = query_bool(request, "overdue")
         tickets = selectors.ticket_list(
             status=params.get("status", ""),
             priority=params.get("priority", ""),
@@ -338,7 +341,7 @@ class TicketListView(ClientAPIView):
             channel=params.get("channel", ""),
             team=params.get("team", ""),
             q=params.get("q", ""),
-            overdue_only=params.get("overdue", "").lower() in ("1", "true", "yes"),
+            overdue_only=bool(overdue),
         )
         paginator = TicketPagination()
         page = paginator.paginate_queryset(_tickets_for_json(tickets), request, view=self)

@@ -27,6 +27,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from service.models import Ticket, TicketMessage, TicketSLA
+from shopops.common import pii
 from shopops.common.dates import day_range
 
 ACTIVE = "active"  # the status filter meaning "any open status" (the queue's default)
@@ -120,7 +121,7 @@ def ticket_list(
             Q(number__icontains=q)
             | Q(subject__icontains=q)
             | Q(external_id=q)
-            | Q(customer__name__icontains=q)
+            | (pii.hash_match(q, prefix="customer__") or Q(pk__in=[]))
             | Q(customer__external_id=q)
             | Q(order__external_id=q)
             | Exists(in_messages)

@@ -8,9 +8,12 @@ from celery import shared_task
 
 from service.services.keywords import complaint_keywords_build
 from shopops.common.jobs import job_run_record
+from shopops.common.tasking import task_options
 
 
-@shared_task(name="service.complaint_keywords_nightly")
+@shared_task(
+    name="service.complaint_keywords_nightly", **task_options(soft=30 * 60, hard=35 * 60, idempotent=True)
+)
 def complaint_keywords_nightly(business_date: str) -> dict:
     """Rebuild the complaint keywords of the business date's month (and of the month before during the
     first week, so late feedback of the previous month still lands in its report)."""

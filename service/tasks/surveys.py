@@ -6,9 +6,10 @@ from celery import shared_task
 
 from service.services import surveys
 from shopops.common.jobs import job_run_record
+from shopops.common.tasking import task_options
 
 
-@shared_task(name="service.nps_surveys_schedule")
+@shared_task(name="service.nps_surveys_schedule", **task_options(soft=10 * 60, hard=15 * 60, idempotent=True))
 def nps_surveys_schedule(business_date: str | None = None) -> dict:
     """NPS requests for orders delivered 3-7 days ago. The nightly pipeline runs for the business date
     that just ended (yesterday), so the window is counted from the day after it: the day the job runs.

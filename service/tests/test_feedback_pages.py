@@ -80,7 +80,7 @@ def test_the_stream_shows_bar_badge_and_ticket_newest_first(client_for, stream):
         45.0,
         "text-bg-warning",
     )
-    assert "left: 5.0%; width: 45.0%" in html
+    assert '<rect class="bg-danger" x="5.0" width="45.0"' in html  # the bar: SVG, no inline style (CSP)
     assert f'href="{reverse("service:ticket-detail", args=["T-000042"])}"' in html
     assert response.context["counts"] == {"low": 1, "normal": 0, "high": 1, "critical": 0}
 

@@ -89,8 +89,17 @@ class ApiClientAdmin(APIKeyModelAdmin, ModelAdmin):
 
     form = ApiClientForm
     fields = ["name", "scopes", "rate_limit", "expiry_date", "revoked", "prefix", "last_used_at", "created"]
-    list_display = ["name", "prefix", "scopes_display", "rate_limit", "revoked", "last_used_at", "created"]
-    list_filter = ["revoked", "created"]
+    list_display = [
+        "name",
+        "prefix",
+        "scopes_display",
+        "rate_limit",
+        "revoked",
+        "expiry_date",
+        "last_used_at",
+        "created",
+    ]
+    list_filter = ["revoked", "expiry_date", "last_used_at", "created"]
     search_fields = ["name", "prefix"]
 
     @admin.display(description=_("scopes"))

@@ -20,6 +20,7 @@ import msgspec
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
@@ -28,6 +29,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -264,11 +266,55 @@ class ClientAutoSchema(AutoSchema):
             ),
         ]
 
+    def _get_parameters(self):
+        # page_size is 1 to the paginator's maximum (ClientCursorPagination answers 400 otherwise): say so,
+        # whichever way the view declared the parameter.
+        parameters = super()._get_parameters()
+        maximum = getattr(getattr(self.view, "pagination_class", None), "max_page_size", None) or 1000
+        for parameter in parameters:
+            if parameter.get("in") == "query" and parameter.get("name") == "page_size":
+                parameter["schema"] = {**parameter.get("schema", {}), "type": "integer", "minimum": 1}
+                parameter["schema"]["maximum"] = maximum
+        return parameters
+
+    def _get_request_body(self, direction="request"):
+        # A bulk view that checks its items one by one (`items_checked_one_by_one = ("orders",)`) answers 200
+        # with a malformed item among the `rejected` ones: the request is well formed whatever the items
+        # are, so the schema says each item is the documented object or, failing that, is reported back.
+        body = super()._get_request_body(direction)
+        names = getattr(self.view, "items_checked_one_by_one", ())
+        for media in (body or {}).get("content", {}).values() if names else ():
+            ref = media.get("schema", {}).get("$ref", "")
+            component = self.registry._components.get((ref.rpartition("/")[2], "schemas"))
+            properties = (component.schema or {}).get("properties", {}) if component else {}
+            for name in names:
+                array = properties.get(name, {})
+                array.setdefault("minItems", 1)  # an empty list is a 400
+                items = array.get("items")
+                if isinstance(items, dict) and "anyOf" not in items:
+                    array["items"] = {
+                        "anyOf": [items, {}],
+                        "description": "Each item is checked on its own: one that does not fit is not "
+                        "applied and comes back in `rejected` with its errors.",
+                    }
+        return body
+
     def _get_response_bodies(self, direction="response"):
         # drf-spectacular has no public hook that adds status codes to those a view declares.
         responses = super()._get_response_bodies(direction)
         scope = getattr(self.view, "required_scope", "") or "<scope>"
         errors = {
+            "400": OpenApiResponse(
+                response=OpenApiTypes.OBJECT,
+                description="Invalid input: each field with its messages, `non_field_errors`, or `detail`",
+                examples=[
+                    OpenApiExample(
+                        "Invalid input",
+                        value={"page_size": ["A whole number from 1 to 1000."]},
+                        response_only=True,
+                    )
+                ],
+            ),
             "401": _error("Missing, invalid, revoked or expired API key", "Invalid API key."),
             "403": _error(
                 f"The API key lacks the scope `{scope}`", f"This API key lacks the scope {scope!r}."
@@ -278,6 +324,8 @@ class ClientAutoSchema(AutoSchema):
                 "Request was throttled. Expected available in 12 seconds.",
             ),
         }
+        if "{" in self.path or any(p.get("name") == "cursor" for p in self._get_parameters()):
+            errors["404"] = _error("No such object, or an unknown page cursor", "Not found.")
         for code, response in errors.items():
             if code not in responses:
                 responses[code] = self._get_response_for_code(response, code, direction=direction)
@@ -299,6 +347,10 @@ class ClientAPIView(APIView):
     permission_classes = []  # set from required_scope in __init_subclass__
     throttle_classes = [ApiClientThrottle]
     renderer_classes = [JSONRenderer]
+    # Bodies are JSON: the schema lists only application/json (a form post is a 415, not a puzzle).
+    parser_classes = [JSONParser]
+    # No OPTIONS metadata (undocumented; DRF's would call get_object() on list views and fail): 405.
+    metadata_class = None
     schema = ClientAutoSchema()
 
     def __init_subclass__(cls, **kwargs):
@@ -314,18 +366,42 @@ class ClientAPIView(APIView):
 
 
 class ClientCursorPagination(CursorPagination):
-    """Cursor pagination by id: stable while rows are added, so a client can walk the whole list."""
+    """Cursor pagination by id: stable while rows are added, so a client can walk the whole list.
+
+    `page_size` is 1 to max_page_size: anything else is a 400 (DRF would quietly use the default). The
+    schema says so (ClientAutoSchema); an unknown cursor is a 404, as in DRF.
+    """
 
     ordering = "id"
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
 
+    def get_page_size(self, request):
+        values = request.query_params.getlist(self.page_size_query_param)
+        if not values:
+            return self.page_size
+        value = values[-1].strip()
+        well_formed = len(values) == 1 and value.isascii() and value.isdigit()
+        if not well_formed or not 1 <= int(value) <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return int(value)
+
     def get_paginated_response_schema(self, schema):
         response = super().get_paginated_response_schema(schema)
         response["properties"]["next"]["example"] = "https://shopops.example.com/api/v1/...?cursor=cD0xMDA%3D"
         response["properties"]["previous"]["example"] = None
         return response
+
+
+# A required text field that must hold more than spaces (DRF trims, then refuses a blank value); as a
+# validator it is also the schema's `pattern`.
+NOT_BLANK = RegexValidator(r"\S", "This field may not be blank.")
+
+# The schema pattern of a text query parameter that DRF's CharField reads: it refuses a NUL character.
+NO_NUL = r"^[^\u0000]*$"
 
 
 def values_from_query(request, name: str) -> list[str]:
@@ -376,3 +452,92 @@ def api_exception_handler(exc, context):
         logging.getLogger("shopops.api").exception("Unhandled error in %s", context.get("view"))
         return Response({"detail": "Server error. It has been logged; please retry later."}, status=500)
     return response
+
+
+def not_found(request, exception=None):
+    """handler404: under /api/ a JSON answer like every other API error (a path parameter that does not fit
+    the URL pattern never reaches a view); elsewhere the normal page."""
+    from django.http import JsonResponse
+    from django.views import defaults
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+# --- strict JSON input -----------------------------------------------------------------------------------
+
+
+def _json_type_error(field, value) -> str | None:
+    """What is wrong with `value`'s JSON type for `field` (None when it fits). DRF coerces (a number into a
+    CharField, "3" into an IntegerField, "yes" into a BooleanField); the schema promises JSON types."""
+    if value is None:
+        return None
+    if isinstance(field, serializers.BooleanField):
+        return None if isinstance(value, bool) else "Expected true or false."
+    if isinstance(field, serializers.IntegerField):
+        return None if isinstance(value, int) and not isinstance(value, bool) else "Expected a whole number."
+    if isinstance(field, serializers.ChoiceField | serializers.CharField | serializers.DecimalField):
+        return None if isinstance(value, str) else "Expected a string."
+    if isinstance(field, serializers.DateTimeField | serializers.DateField):
+        return None if isinstance(value, str) else "Expected a string."
+    if isinstance(field, serializers.ListField | serializers.ListSerializer):
+        return None if isinstance(value, list) else "Expected a list."
+    if isinstance(field, serializers.Serializer):
+        return None if isinstance(value, dict) else "Expected a JSON object."
+    return None
+
+
+class JSONInputSerializer(serializers.Serializer):
+    """An input serializer for a JSON body that takes JSON types as the schema states them: a string field
+    refuses a number, a number field a string, a boolean field anything but true/false. Nested serializers
+    should derive from it too."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            errors = {}
+            for name, field in self.fields.items():
+                if field.read_only or name not in data:
+                    continue
+                value = data.get(name)
+                message = _json_type_error(field, value)
+                if message is None and isinstance(field, serializers.ListField) and isinstance(value, list):
+                    child_errors = {
+                        index: [error]
+                        for index, item in enumerate(value)
+                        if (error := _json_type_error(field.child, item)) is not None
+                    }
+                    if child_errors:
+                        errors[name] = child_errors
+                        continue
+                if message is not None:
+                    errors[name] = [message]
+            if errors:
+                raise exceptions.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+def query_bool(request, name: str) -> bool | None:
+    """A boolean query parameter: true/false (or 1/0); None when absent. Anything else, or the parameter
+    given twice, is a 400 (the schema says boolean)."""
+    values = request.query_params.getlist(name)
+    if not values:
+        return None
+    flag = values[-1].strip().lower()
+    if len(values) > 1 or flag not in ("true", "false", "1", "0"):
+        raise exceptions.ValidationError({name: ["Use true or false."]})
+    return flag in ("true", "1")
+
+
+def as_utc(value):
+    """An aware date-time from a client in UTC (a naive one as it is): PostgreSQL refuses an offset beyond
+    ±15:59 that ISO 8601 allows (+22:28), and a moment that falls before year 1 or after 9999 in UTC is
+    taken as the first or last one."""
+    from datetime import UTC, datetime
+
+    if value is None or value.tzinfo is None:
+        return value
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return (datetime.min if value.year < 5000 else datetime.max).replace(tzinfo=UTC)

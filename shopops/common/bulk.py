@@ -3,7 +3,9 @@
 On PostgreSQL rows travel as arrays and are expanded with unnest(): `INSERT … SELECT FROM unnest(…)` and
 `UPDATE … FROM unnest(…)` — about 5x less Python than Django's bulk_create/bulk_update, which build an
 expression per value. Elsewhere (SQLite) they fall back to bulk_create/bulk_update. Callers pass plain
-values for concrete columns (auto_now fields included: nothing is filled in for them).
+values for concrete columns (auto_now fields included: nothing is filled in for them). Personal data is
+passed in clear: the models' encrypted fields are encrypted here, before the SQL (their hash columns are
+the caller's to fill, with shopops.common.pii.pii_hash).
 """
 
 from collections.abc import Sequence
@@ -12,6 +14,8 @@ from decimal import Decimal
 
 import psycopg
 from django.db import connection
+
+from shopops.common.pii import is_encrypted
 
 
 def _column(model, name: str):
@@ -59,7 +63,7 @@ def rows_insert(
         model.objects.bulk_create(objs, batch_size=1000, ignore_conflicts=ignore_conflicts)
         return [obj.pk for obj in objs]
     columns = [_column(model, f) for f in fields]
-    arrays = [list(col) for col in zip(*rows, strict=True)]
+    arrays = _encrypted([list(col) for col in zip(*rows, strict=True)], columns)
     names = ", ".join(connection.ops.quote_name(c[0]) for c in columns)
     unnest = ", ".join(f"%s::{c[1]}[]" for c in columns)
     pg_execute(
@@ -111,6 +115,7 @@ def rows_update(model, fields: Sequence[str], rows: Sequence[Sequence]) -> None:
             cursor.executemany(sql, params)
         return
     arrays = [list(col) for col in zip(*rows, strict=True)]
+    arrays = [arrays[0], *_encrypted(arrays[1:], columns)]
     q = connection.ops.quote_name
     sets = ", ".join(f"{q(c[0])} = v.{q(c[0])}" for c in columns)
     unnest = ", ".join(["%s::bigint[]", *(f"%s::{c[1]}[]" for c in columns)])
@@ -120,6 +125,15 @@ def rows_update(model, fields: Sequence[str], rows: Sequence[Sequence]) -> None:
         f"FROM unnest({unnest}) AS v({aliases}) WHERE t.id = v.pk",
         arrays,
     )
+
+
+def _encrypted(arrays: list[list], columns) -> list[list]:
+    """Personal data is encrypted in Python before it travels (shopops.common.pii): the values of the
+    model's encrypted fields are prepared by their field, as the ORM would."""
+    for index, (_name, _type, field) in enumerate(columns):
+        if is_encrypted(field):
+            arrays[index] = [field.get_db_prep_save(v, connection) for v in arrays[index]]
+    return arrays
 
 
 def array_literal(values) -> str:

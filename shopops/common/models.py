@@ -45,6 +45,7 @@ class ApiClient(AbstractAPIKey):
     SCOPES = (
         ("orders:write", _("Push orders")),
         ("orders:read", _("Read orders")),
+        ("personal:read", _("Read customers' personal data in full (phones, emails, addresses)")),
         ("stock:read", _("Read stock")),
         ("catalog:read", _("Read the catalogue")),
         ("catalog:write", _("Write the catalogue")),
@@ -101,3 +102,67 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.user_id}: {self.title}"
+
+
+class FailedTask(models.Model):
+    """A Celery task that failed for good on a worker (a programming error, or a transient error that
+    outlasted its retries, or a hard time limit), recorded by the task_failure signal. One row per task
+    id: a failed retry of the same task id (from the failed-jobs page) counts again on the same row."""
+
+    task_name = models.CharField(_("task"), max_length=200, db_index=True)
+    task_id = models.CharField(_("task id"), max_length=255, unique=True)
+    queue = models.CharField(_("queue"), max_length=200, blank=True)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
+    exception_type = models.CharField(_("exception"), max_length=200)
+    exception_message = models.TextField(_("message"), blank=True)
+    traceback = models.TextField(_("traceback"), blank=True)
+    first_failed_at = models.DateTimeField(_("first failed at"))
+    last_failed_at = models.DateTimeField(_("last failed at"), db_index=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=1)
+    retried_at = models.DateTimeField(_("retried at"), null=True, blank=True)
+    retried_by = models.ForeignKey(
+        "auth.User",
+        verbose_name=_("retried by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("failed task")
+        verbose_name_plural = _("failed tasks")
+        ordering = ["-last_failed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.task_name} {self.task_id}"
+
+
+class TaskOutbox(models.Model):
+    """A task to publish to the broker, written in the transaction of the change that calls for it
+    (shopops.common.outbox): the change and its follow-up commit together, and a broker outage delays the
+    follow-up instead of failing or hanging the request. `sent_at` is set once the broker took it."""
+
+    task_name = models.CharField(_("task"), max_length=200)
+    task_id = models.CharField(_("task id"), max_length=255)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
+    queue = models.CharField(_("queue"), max_length=200, blank=True)
+    # A whole canvas (the nightly chain) as Celery's own JSON form of the signature; empty for one task.
+    signature = models.JSONField(_("signature"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("task outbox row")
+        verbose_name_plural = _("task outbox")
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["id"], name="taskoutbox_pending", condition=models.Q(sent_at__isnull=True))
+        ]
+
+    def __str__(self):
+        return f"{self.task_name} {self.task_id}"

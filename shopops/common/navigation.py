@@ -14,6 +14,8 @@ NAVIGATION = [
     (roles.SERVICE, _("Service"), "service:overview"),
     (roles.FINANCE_AREA, _("Finance"), "finance:overview"),
     (roles.REPORTS, _("Reports"), "reports:overview"),
+    (roles.JOBS, _("Failed jobs"), "jobs-failed"),
+    (roles.AUDIT, _("Audit trail"), "audit-log"),
 ]
 
 

@@ -8,6 +8,7 @@ serve the Django admin and the API and are kept in step by `roles_sync` after ev
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
 from django.utils.translation import gettext_lazy as _
 
 OPERATIONS = "operations"
@@ -36,6 +37,8 @@ MARKETING_AREA = "marketing"
 SERVICE = "service"
 FINANCE_AREA = "finance"
 REPORTS = "reports"
+JOBS = "jobs"  # background jobs: the failed-jobs table (/jobs/failed/)
+AUDIT = "audit"  # the audit trail (/audit/)
 
 # Which roles may open the pages of each area. Manager and admin open every area.
 AREA_ROLES = {
@@ -47,6 +50,8 @@ AREA_ROLES = {
     SERVICE: {SERVICE_AGENT, MANAGER, ADMIN},
     FINANCE_AREA: {FINANCE, MANAGER, ADMIN},
     REPORTS: {OPERATIONS, FINANCE, MANAGER, ADMIN},
+    JOBS: {MANAGER, ADMIN},
+    AUDIT: {MANAGER, ADMIN},
 }
 
 # Model permissions per role: app label -> actions on every model of that app.
@@ -144,23 +149,67 @@ def post_requires(request, permission: str) -> None:
         raise PermissionDenied
 
 
+def reading_page(view):
+    """View decorator for a page without a form: anything but GET and HEAD → 405. Put it under
+    `area_required`, so that a role outside the area still gets 403."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def roles_sync(apps=None, *, using="default") -> None:
-    """Create the role groups and give each exactly the permissions in ROLE_PERMISSIONS."""
+    """Create the role groups and give each exactly the permissions in ROLE_PERMISSIONS. Each group's
+    change is recorded in the audit trail, once per group and marked as the role sync's (not with
+    historical models in a data migration: the audit table may not exist yet)."""
+    from shopops.common import audit  # models: not importable while the app registry loads
+
+    audited = apps is None and audit.audit_table_ready(using)
     if apps is None:
         from django.apps import apps as global_apps
 
         apps = global_apps
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    for role, grants in ROLE_PERMISSIONS.items():
-        group, _created = Group.objects.using(using).get_or_create(name=role)
-        wanted = []
-        for app_label, actions in grants.items():
-            codename_prefixes = tuple(f"{action}_" for action in actions)
-            for perm in Permission.objects.using(using).filter(content_type__app_label=app_label):
-                if perm.codename.startswith(codename_prefixes):
-                    wanted.append(perm)
-        group.permissions.set(wanted)
+    with audit.audit_signals_paused():
+        for role, grants in ROLE_PERMISSIONS.items():
+            group, _created = Group.objects.using(using).get_or_create(name=role)
+            wanted = []
+            for app_label, actions in grants.items():
+                codename_prefixes = tuple(f"{action}_" for action in actions)
+                for perm in Permission.objects.using(using).filter(content_type__app_label=app_label):
+                    if perm.codename.startswith(codename_prefixes):
+                        wanted.append(perm)
+            before = set(group.permissions.values_list("pk", flat=True)) if audited else set()
+            group.permissions.set(wanted)
+            if audited:
+                _permissions_audit(audit, Permission, group, before, {p.pk for p in wanted}, using)
+
+
+def _permissions_audit(audit, Permission, group, before: set[int], after: set[int], using: str) -> None:
+    """What the role sync added to and removed from a group's permissions, as audit entries."""
+    names = {
+        pk: f"{app_label}.{codename}"
+        for pk, app_label, codename in Permission.objects.using(using)
+        .filter(pk__in=before ^ after)
+        .values_list("pk", "content_type__app_label", "codename")
+    }
+    audit.audit_record_many(
+        [
+            audit.AuditRecord(
+                group,
+                "update",
+                {"permissions": {"type": "m2m", "operation": op, "objects": sorted(names[pk] for pk in pks)}},
+                additional_data={"source": "roles_sync"},
+            )
+            for op, pks in (("add", after - before), ("delete", before - after))
+            if pks
+        ]
+    )
 
 
 def roles_sync_on_migrate(sender, app_config=None, using="default", **kwargs):

@@ -45,6 +45,7 @@ from orders.models import (
     OrderSkuDayFact,
     WebhookDelivery,
 )
+from shopops.common import pii
 from shopops.demo import reference as ref
 from shopops.demo.finance import FINANCE_MODELS, finance_seed
 from shopops.demo.marketing_campaigns import campaigns_seed
@@ -1058,9 +1059,13 @@ class _DemoShop:
                 "updated_at": Col("ts", self.c_last),
                 "channel": Col("int", channel_id[self.c_channel]),
                 "external_id": Col("str", self.c_external),
-                "name": Col("str", self.c_name),
-                "phone": Col("str", self.c_phone),
-                "email": Col("str", self.c_email),
+                # Personal data encrypted in Python before COPY, with its search hashes (shopops.common.pii).
+                "name": Col("str", [pii.encrypt(v) for v in self.c_name]),
+                "phone": Col("str", [pii.encrypt(v) for v in self.c_phone]),
+                "email": Col("str", [pii.encrypt(v) for v in self.c_email]),
+                "name_hash": Col("str", [pii.pii_hash("name", v) for v in self.c_name]),
+                "phone_hash": Col("str", [pii.pii_hash("phone", v) for v in self.c_phone]),
+                "email_hash": Col("str", [pii.pii_hash("email", v) for v in self.c_email]),
                 "province": Col("str", np.array([p[0] for p in ref.PROVINCES])[self.c_province].tolist()),
                 "first_order_at": Col("ts", self.c_first),
             },

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.tests.factories import SKUFactory
+from conftest import login_verified
 from shopops.common.api import ApiClientThrottle, parse_rate, scope_required
 from shopops.common.models import ApiClient
 
@@ -310,8 +311,7 @@ def test_create_api_client_refuses_bad_input(db, args, message):
 
 @pytest.fixture
 def admin_client_(client, db):
-    client.force_login(User.objects.create_superuser("root", password="pw-123456789"))
-    return client
+    return login_verified(client, User.objects.create_superuser("root", password="pw-123456789"))
 
 
 def test_the_admin_creates_a_client_and_shows_the_key_once(admin_client_):

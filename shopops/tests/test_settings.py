@@ -3,6 +3,8 @@ import secrets
 import subprocess
 import sys
 
+import pytest
+from cryptography.fernet import Fernet
 from django.conf import settings
 
 
@@ -31,9 +33,28 @@ def test_check_deploy_with_production_settings_reports_nothing():
         DJANGO_SETTINGS_MODULE="shopops.settings.production",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="shop.example.com",
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        PII_HASH_KEY=secrets.token_urlsafe(32),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("missing", ["FIELD_ENCRYPTION_KEYS", "PII_HASH_KEY"])
+def test_production_refuses_to_start_without_the_personal_data_keys(missing):
+    keys = {
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "PII_HASH_KEY": secrets.token_urlsafe(32),
+    }
+    result = _manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="shopops.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="shop.example.com",
+        **{**keys, missing: None},
+    )
+    assert result.returncode != 0
+    assert missing in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

@@ -4,6 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from orders import rates
+from shopops.common.audit import audit_context
 
 
 class Command(BaseCommand):
@@ -25,7 +26,8 @@ class Command(BaseCommand):
         except UnicodeDecodeError as exc:
             raise CommandError(f"{path} is not CSV text in UTF-8 or GB18030.") from exc
 
-        result = rates.rates_import(rows=io.StringIO(text, newline=""), apply=not options["dry_run"])
+        with audit_context(source="command:import_rates"):
+            result = rates.rates_import(rows=io.StringIO(text, newline=""), apply=not options["dry_run"])
         for error in result.errors:
             column = f", {error.field}" if error.field else ""
             self.stderr.write(f"row {error.row}{column}: {error.message}")

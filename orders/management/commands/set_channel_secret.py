@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from orders import channel_settings
 from orders.models import Channel
+from shopops.common.audit import audit_context
 
 
 class Command(BaseCommand):
@@ -22,7 +23,8 @@ class Command(BaseCommand):
         if secret == "-":  # noqa: S105 - "read it from stdin", not a password
             secret = sys.stdin.readline().strip()
         try:
-            channel = channel_settings.channel_secret_set(code=code, secret=secret)
+            with audit_context(source="command:set_channel_secret"):
+                channel = channel_settings.channel_secret_set(code=code, secret=secret)
         except Channel.DoesNotExist as exc:
             known = ", ".join(Channel.objects.order_by("code").values_list("code", flat=True)) or "none"
             raise CommandError(f"Unknown channel '{code}'. Channels: {known}.") from exc

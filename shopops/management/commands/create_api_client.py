@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from shopops.common.api import SCOPE_NAMES, parse_rate
+from shopops.common.audit import audit_context
 from shopops.common.models import ApiClient
 
 
@@ -34,7 +35,8 @@ class Command(BaseCommand):
             parse_rate(rate)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        client, key = ApiClient.objects.create_key(name=name, scopes=wanted, rate_limit=rate.strip())
+        with audit_context(source="command:create_api_client"):
+            client, key = ApiClient.objects.create_key(name=name, scopes=wanted, rate_limit=rate.strip())
         self.stderr.write(
             f"Created API client {client.name!r} (prefix {client.prefix}), scopes {', '.join(wanted)}, "
             f"rate {client.rate_limit}. The key is shown only now; store it safely:"

@@ -60,9 +60,18 @@ class Command(BaseCommand):
         users = demo_users_ensure()
         self.stdout.write("The report archive: last week's manager report and yesterday's digest…")
         self.stdout.write(f"  {reports_seed(today=shop_today(), yesterday=day)}")
-        self.stdout.write("\nDemo logins (username / password — role):")
-        for username, password, role in users:
-            self.stdout.write(f"  {username:<18} {password}  — {role}")
+        self.stdout.write(
+            "\nDemo logins (username / password — role; two-factor secret for an authenticator app):"
+        )
+        for username, password, role, otp_secret in users:
+            self.stdout.write(
+                f"  {username:<18} {password}  — {role}"
+                + (f"; 2FA secret {otp_secret}" if otp_secret else "")
+            )
+        self.stdout.write(
+            "  finance, manager and admin log in with a second step: add the secret to an authenticator app "
+            "(time-based, 6 digits, 30 s) and enter its code."
+        )
         self.stdout.write(self.style.SUCCESS(f"\nReady in {time.monotonic() - started:.1f} s."))
 
         if options["no_serve"]:
