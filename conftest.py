@@ -10,13 +10,17 @@ import uuid
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.contrib.contenttypes.models import ContentType
 from django.utils import translation
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from finance.defaults import finance_defaults_ensure
 from finance.models import Scenario
 from service.defaults import service_defaults_ensure
 from service.models import SLAPolicy
-from shopops.common import roles
+from shopops.accounts.policy import TWO_FACTOR_REQUIRED_ROLES
+from shopops.accounts.services import totp_device_ensure
+from shopops.common import pii, roles
 
 
 @pytest.fixture(autouse=True)
@@ -26,21 +30,30 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+def migration_data_ensure() -> None:
+    """What the data migrations put in the database (role groups, SLA policies and the compensation standard,
+    finance scenarios/thresholds/playbooks), back after a transactional test's flush removed it."""
+    # A transactional test's flush re-creates content types under new ids; the audit trail writes rows that
+    # point at them, so the cache of the old ids must go.
+    ContentType.objects.clear_cache()
+    if Group.objects.filter(name__in=roles.ROLES).count() != len(roles.ROLES):
+        roles.roles_sync()
+    if not SLAPolicy.objects.exists():
+        service_defaults_ensure()
+    if not Scenario.objects.exists():
+        finance_defaults_ensure()
+
+
 @pytest.fixture(autouse=True)
 def _role_groups(request):
-    """The role groups and the service defaults come from data migrations, and a transactional test's
-    flush removes them; put them back before any database test so that test order does not matter."""
+    """Before any database test, the data migrations' rows (a transactional test's flush removes them), so
+    that test order does not matter."""
     if request.node.get_closest_marker("django_db") is None and not (
         {"db", "transactional_db", "live_server"} & set(request.fixturenames)
     ):
         return
     request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames else "db")
-    if Group.objects.filter(name__in=roles.ROLES).count() != len(roles.ROLES):
-        roles.roles_sync()
-    if not SLAPolicy.objects.exists():
-        service_defaults_ensure()  # SLA policies and the compensation standard: also a data migration
-    if not Scenario.objects.exists():
-        finance_defaults_ensure()  # scenarios, alert thresholds, playbooks: also a data migration
+    migration_data_ensure()
 
 
 @pytest.fixture
@@ -57,13 +70,27 @@ def make_user(db):
     return make
 
 
+def login_verified(client, user):
+    """`client.force_login(user)`, and for a user whose role requires two-factor authentication (finance,
+    manager, admin, superusers) an authenticator device verified in the session, as after the second login
+    step. Returns the client."""
+    required = user.is_superuser or user.groups.filter(name__in=TWO_FACTOR_REQUIRED_ROLES).exists()
+    device = totp_device_ensure(user=user) if required else None
+    client.force_login(user)
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
 @pytest.fixture
 def client_for(client, make_user):
-    """`client_for(role)` → a test client logged in as a fresh user holding that role (None: no role)."""
+    """`client_for(role)` → a test client logged in as a fresh user holding that role (None: no role), its
+    session two-factor verified where the role requires it."""
 
     def login(role: str | None):
-        client.force_login(make_user(role))
-        return client
+        return login_verified(client, make_user(role))
 
     return login
 
@@ -114,10 +141,15 @@ def celery_worker_running(log_path, redis_url: str, queue: str | None = None):
         "REDIS_URL": redis_url,
         "DEBUG": "false",
         "SECRET_KEY": "worker-test-secret-key-0123456789abcdef",
+        # The worker reads and writes the test's personal data: the same keys (shopops.common.pii).
+        "FIELD_ENCRYPTION_KEYS": ",".join(pii.fernet_keys()),
+        "PII_HASH_KEY": pii.hash_key_text(),
     }
     command = [sys.executable, "-m", "celery", "-A", "shopops", "worker", "-Q", queue, "--pool", "solo"]
     command += ["--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "info"]
-    client = Celery(broker=redis_url, backend=redis_url)
+    # not the current app: the project's shared tasks resolve against the current app, and `.delay()` in a
+    # later test of this process must still reach the (eager) project app, not this client's broker
+    client = Celery(broker=redis_url, backend=redis_url, set_as_current=False)
     with open(log_path, "w") as log:
         worker = subprocess.Popen(
             command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
@@ -129,3 +161,9 @@ def celery_worker_running(log_path, redis_url: str, queue: str | None = None):
                 worker.terminate()
                 worker.wait(timeout=30)
             client.close()
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin_client, its session two-factor verified (the admin role requires it)."""
+    return login_verified(client, admin_user)

@@ -9,10 +9,15 @@ def create_roles(apps, schema_editor):
     from shopops.common.roles import roles_sync
 
     # Permissions are normally created after migrate; create them now so the groups can hold them.
+    # create_permissions skips an app config without a models module (a migration state's stubs have none):
+    # lend one for the call, then put back what was there (the registry may be the real one, as in a test).
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0, using=schema_editor.connection.alias)
-        app_config.models_module = None
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True
+        try:
+            create_permissions(app_config, apps=apps, verbosity=0, using=schema_editor.connection.alias)
+        finally:
+            app_config.models_module = models_module
     roles_sync(apps, using=schema_editor.connection.alias)
 
 

@@ -44,3 +44,17 @@ def test_roles_sync_restores_drifted_permissions():
 def test_every_area_allows_manager_and_admin():
     for area, allowed in roles.AREA_ROLES.items():
         assert {roles.MANAGER, roles.ADMIN} <= allowed, area
+
+
+@pytest.mark.django_db
+def test_the_data_migration_leaves_the_app_registry_as_it_found_it():
+    """Run with the real registry, the migration must not take the apps' models modules away: post_migrate
+    (after a test database flush) skips apps without one, and no permission would be created again."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    before = {config.label: config.models_module for config in apps.get_app_configs()}
+    importlib.import_module("shopops.migrations.0001_roles").create_roles(apps, connection.schema_editor())
+    assert {config.label: config.models_module for config in apps.get_app_configs()} == before
