@@ -20,6 +20,7 @@ shared), and the whole file stays within about 4 minutes on 2 cores.
 """
 
 import os
+import re
 import zlib
 from datetime import date, timedelta
 from decimal import Decimal
@@ -286,11 +287,31 @@ POSITIVE_DATA_GAPS = {
 }
 
 
-@schema.parametrize()
-@FUZZ_SETTINGS
-def test_api_operation(case, api_key):
-    excluded = [positive_data_acceptance] if case.operation.label in POSITIVE_DATA_GAPS else []
-    case.call_and_validate(excluded_checks=excluded)
+def _operation_test(label: str):
+    """The fuzz test of one operation: every phase (examples, coverage, fuzzing), every default check."""
+
+    @schema.include(name=label).parametrize()
+    @FUZZ_SETTINGS
+    def test(case, api_key):
+        excluded = [positive_data_acceptance] if case.operation.label in POSITIVE_DATA_GAPS else []
+        case.call_and_validate(excluded_checks=excluded)
+
+    test.__doc__ = f"Fuzz {label}."
+    return test
+
+
+# One test function per operation, named after it (test_api_operation__post_api_v1_orders_sync, ...). A single
+# `schema.parametrize()` test runs its operations as sub-tests, and under pytest-xdist (how `uv run pytest`
+# runs) only the first of them ran; one operation per test runs them all, in any runner.
+OPERATION_LABELS = sorted(result.ok().label for result in schema.get_all_operations())
+for _label in OPERATION_LABELS:
+    _slug = re.sub(r"[^a-z0-9]+", "_", _label.lower()).strip("_")
+    globals()[f"test_api_operation__{_slug}"] = _operation_test(_label)
+
+
+def test_every_operation_has_its_fuzz_test():
+    names = {name for name in globals() if name.startswith("test_api_operation__")}
+    assert len(names) == len(OPERATION_LABELS) > 20
 
 
 def test_api_stateful(api_key):
