@@ -100,6 +100,20 @@ def role(request):
     return request.param
 
 
+def pg_dump_text(*options: str, timeout: int = 300) -> str:
+    """`pg_dump` of the test database as SQL text (PostgreSQL only; skipped, or failed in CI, without it)."""
+    import shutil
+
+    from django.db import connection
+
+    require(connection.vendor == "postgresql", "pg_dump needs PostgreSQL: set DATABASE_URL")
+    require(shutil.which("pg_dump") is not None, "pg_dump is not installed")
+    db = connection.settings_dict
+    command = [shutil.which("pg_dump"), "-h", db["HOST"] or "127.0.0.1", "-p", str(db["PORT"] or 5432)]
+    command += ["-U", db["USER"] or "postgres", "--no-password", *options, db["NAME"]]
+    return subprocess.run(command, capture_output=True, check=True, text=True, timeout=timeout).stdout  # noqa: S603
+
+
 def require(available: bool, reason: str) -> None:
     """Skip a test whose real service is missing on a developer machine; fail it in CI (CI=true)."""
     if available:

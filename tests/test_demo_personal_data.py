@@ -2,7 +2,6 @@
 customers' phone numbers or emails, which the application still reads in clear (PostgreSQL only)."""
 
 import shutil
-import subprocess
 from datetime import date
 from io import StringIO
 
@@ -10,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from conftest import require
+from conftest import pg_dump_text, require
 from orders.models import Customer
 
 
@@ -33,25 +32,7 @@ def test_pg_dump_of_the_seeded_demo_holds_no_phone_number_or_email():
     emails = [email for _external_id, _phone, email in customers if email]
     assert len(phones) == len(customers) > 100 and emails  # read back in clear
     assert all(len(phone) == 11 and phone.isdigit() for phone in phones)
-    db = connection.settings_dict
-    dump = subprocess.run(  # noqa: S603
-        [
-            shutil.which("pg_dump"),
-            "-h",
-            db["HOST"] or "127.0.0.1",
-            "-p",
-            str(db["PORT"] or 5432),
-            "-U",
-            db["USER"] or "postgres",
-            "--no-password",
-            "--data-only",
-            db["NAME"],
-        ],
-        capture_output=True,
-        check=True,
-        text=True,
-        timeout=300,
-    ).stdout
+    dump = pg_dump_text("--data-only", timeout=300)
     assert customers[0][0] in dump  # the customers are in the dump…
     leaked = [phone for phone in phones if phone in dump] + [email for email in emails if email in dump]
     assert leaked == []  # … but not their phones or emails

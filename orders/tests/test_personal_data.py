@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import shutil
-import subprocess
 from decimal import Decimal
 
 import pytest
@@ -19,7 +18,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from catalog.tests.factories import SKUFactory
-from conftest import require
+from conftest import pg_dump_text, require
 from inventory import services as stock
 from inventory.tests.factories import WarehouseFactory
 from orders import selectors
@@ -188,24 +187,7 @@ def test_pg_dump_of_the_database_holds_no_seeded_phone_email_or_address():
     require(connection.vendor == "postgresql", "pg_dump needs PostgreSQL: set DATABASE_URL")
     require(shutil.which("pg_dump") is not None, "pg_dump is not installed")
     _seed()
-    db = connection.settings_dict
-    dump = subprocess.run(  # noqa: S603
-        [
-            shutil.which("pg_dump"),
-            "-h",
-            db["HOST"] or "127.0.0.1",
-            "-p",
-            str(db["PORT"] or 5432),
-            "-U",
-            db["USER"] or "postgres",
-            "--no-password",
-            db["NAME"],
-        ],
-        capture_output=True,
-        check=True,
-        text=True,
-        timeout=120,
-    ).stdout
+    dump = pg_dump_text(timeout=120)
     assert "COPY public.orders_customer" in dump and "T-PII-0" in dump  # the rows are in the dump
     for _external_id, _name, phone, email, address in PEOPLE:
         assert phone not in dump
